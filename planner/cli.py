@@ -1,0 +1,171 @@
+"""Command line: `planner validate|solve`. It parses and prints; the library does the work.
+
+Exit codes: 0 optimal (or valid), 1 bad input, 2 infeasible, 3 not solved to optimality.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from planner.api import solve, with_budget_total
+from planner.data import prepare
+from planner.errors import InstanceError
+from planner.loader import load_instance
+from planner.output import FORMATS, OutputError, write_results
+from planner.results import Results
+from planner.schema import LAYERS, Instance
+from planner.solver import SolveOptions
+
+app = typer.Typer(
+    help="Plan energy, chips, datacenters, models and apps to meet AI demand at least cost.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+out = Console(highlight=False)
+err = Console(stderr=True, highlight=False)
+
+EXIT_BAD_INPUT = 1
+EXIT_INFEASIBLE = 2
+EXIT_NOT_OPTIMAL = 3
+
+InstanceArg = Annotated[Path, typer.Argument(help="Instance YAML file.", show_default=False)]
+
+
+def _load(path: Path) -> Instance:
+    try:
+        return load_instance(path)
+    except InstanceError as exc:
+        err.print(f"[bold red]error:[/] {exc.render()}", soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _warn(instance: Instance) -> None:
+    for warning in instance.warnings:
+        err.print(f"[yellow]warning:[/] {warning}", soft_wrap=True)
+
+
+@app.command()
+def validate(instance: InstanceArg) -> None:
+    """Check an instance file and print its size and any warnings, without solving."""
+    inst = _load(instance)
+    _warn(inst)
+    data = prepare(inst)
+    per_layer = {
+        layer: [k for k, t in inst.technologies.items() if t.layer == layer] for layer in LAYERS
+    }
+    out.print(f"[bold green]valid:[/] {instance} ({inst.name})")
+    out.print(
+        f"  years {inst.years.start}-{inst.years.end}, {len(inst.regions)} region(s), "
+        f"{len(inst.commodities)} commodities, {len(inst.resources)} resources, "
+        f"{len(inst.technologies)} technologies, {len(data.links)} directed links"
+    )
+    for layer, names in per_layer.items():
+        if names:
+            out.print(f"  {layer:<15} {', '.join(names)}")
+    integer = sum(1 for t in data.techs if t.unit_size is not None)
+    kind = "MILP" if integer else "LP"
+    out.print(f"  {kind} with {data.n_cols:,} columns")
+
+
+def _formats(value: str) -> tuple[str, ...]:
+    chosen = tuple(f.strip() for f in value.split(",") if f.strip())
+    bad = [f for f in chosen if f not in FORMATS]
+    if bad or not chosen:
+        raise typer.BadParameter(f"use one or more of {', '.join(FORMATS)}, comma-separated")
+    return chosen
+
+
+@app.command("solve")
+def solve_cmd(
+    instance: InstanceArg,
+    out_dir: Annotated[Path, typer.Option("--out", "-o", help="Directory for the result tables.")],
+    fmt: Annotated[
+        str, typer.Option("--format", help="csv, parquet, xlsx (comma-separated for several).")
+    ] = "csv",
+    budget_total: Annotated[
+        float | None, typer.Option("--budget-total", help="Override budget.total.", min=0)
+    ] = None,
+    mip_gap: Annotated[float, typer.Option("--mip-gap", help="Relative MIP gap.", min=0)] = 1e-4,
+    time_limit: Annotated[
+        float | None, typer.Option("--time-limit", help="Solver time limit (s).", min=0)
+    ] = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace another run's results in --out.")
+    ] = False,
+    verbose: Annotated[bool, typer.Option("--verbose", help="Show the HiGHS log.")] = False,
+) -> None:
+    """Solve an instance and write every result table plus summary.json into --out."""
+    formats = _formats(fmt)
+    inst = _load(instance)
+    _warn(inst)
+    if budget_total is not None:
+        inst = with_budget_total(inst, budget_total)
+    results = solve(inst, SolveOptions(mip_gap=mip_gap, time_limit=time_limit, verbose=verbose))
+    try:
+        write_results(results, out_dir, formats, force=force)
+    except OutputError as exc:
+        err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    print_summary(results, out_dir)
+    if results.status == "infeasible":
+        raise typer.Exit(EXIT_INFEASIBLE)
+    if results.status != "optimal":
+        raise typer.Exit(EXIT_NOT_OPTIMAL)
+
+
+def print_summary(results: Results, out_dir: Path) -> None:
+    """Objective, what was built per layer, unserved demand, binding resources."""
+    s = results.summary
+    if results.status == "infeasible":
+        out.print("[bold red]infeasible[/]: no plan meets every hard limit. Likely cause:")
+        for cause in s.get("cause", []):
+            out.print(f"  - {cause}", soft_wrap=True)
+        out.print(f"summary written to {out_dir}/summary.json")
+        return
+    colour = "green" if results.optimal else "yellow"
+    out.print(f"[bold {colour}]{results.status}[/]  objective {results.objective:,.6g}")
+    if not results.tables:
+        out.print("no feasible solution was found; nothing but summary.json was written")
+        return
+    if not results.optimal:
+        out.print("[yellow]the tables hold the best feasible solution found, not an optimum[/]")
+    sched = results.tables["schedule"]
+    table = Table(title="Built over the horizon", title_justify="left")
+    for column in ("layer", "technology", "built", "final capacity", "unit"):
+        table.add_column(
+            column, justify="right" if column in ("built", "final capacity") else "left"
+        )
+    last = sched["year"].max()
+    for layer in LAYERS:
+        rows = sched[sched["layer"] == layer]
+        for tech, group in rows.groupby("technology", sort=False):
+            built = group["build"].sum()
+            final = group.loc[group["year"] == last, "capacity"].sum()
+            if built > 1e-9 or final > 1e-9:
+                unit = group["capacity_unit"].iloc[0]
+                table.add_row(layer, str(tech), f"{built:,.4g}", f"{final:,.4g}", unit)
+    out.print(table)
+    for commodity, info in s.get("unserved", {}).items():
+        out.print(f"unserved {commodity}: {info['amount']:,.4g} ({info['share']:.1%} of demand)")
+    binding = s.get("max_shadow_price", {})
+    if binding:
+        out.print("binding resources (highest shadow price over the years):")
+        for name, price in sorted(binding.items(), key=lambda kv: -kv[1]):
+            out.print(f"  {name}: {price:,.4g} per unit")
+    else:
+        out.print("no resource limit binds")
+    out.print(
+        f"{s['rows']:,} rows x {s['columns']:,} columns, solved in "
+        f"{s['times'].get('solve', 0):.2f} s; results in {out_dir}/"
+    )
+
+
+def main() -> None:
+    """Entry point of the `planner` command."""
+    app()

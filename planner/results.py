@@ -1,0 +1,285 @@
+"""Tidy result tables of MODEL.md §8, computed from the solution vector and the duals."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from planner.data import ModelData
+from planner.model import Layout, resource_use, spending
+from planner.solver import Solution
+
+TABLES = ("schedule", "commodities", "resources", "flows", "budget", "costs")
+COMPONENTS = ("annuity", "fixed", "variable", "unserved", "trade")
+
+
+@dataclass
+class Results:
+    """A solve's outcome: status, objective, the tables of §8 and a summary dict."""
+
+    status: str
+    objective: float | None
+    summary: dict[str, Any]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+
+    @property
+    def optimal(self) -> bool:
+        return self.status == "optimal"
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)
+
+
+def extract(data: ModelData, lay: Layout, sol: Solution) -> dict[str, pd.DataFrame]:
+    """All tables for a solution that has primal values."""
+    x = sol.x
+    assert x is not None
+    return {
+        "schedule": schedule_table(data, x),
+        "commodities": commodity_table(data, x, sol.duals.get("balance"), lay),
+        "resources": resource_table(data, x, sol.duals.get("resource_limit"), lay),
+        "flows": flow_table(data, x),
+        "budget": budget_table(data, x, sol.duals, lay),
+        "costs": cost_table(data, x),
+    }
+
+
+def _years(data: ModelData, n: int) -> np.ndarray:
+    return np.tile(data.years, n)
+
+
+def schedule_table(data: ModelData, x: np.ndarray) -> pd.DataFrame:
+    """Per technology, region, year: build, capacity, activity (with layer and units)."""
+    frames = []
+    units = {c: com.unit for c, com in data.instance.commodities.items()}
+    for t in data.techs:
+        build = np.where(t.b_col >= 0, x[np.maximum(t.b_col, 0)], 0.0)
+        cap = data.capacity(t)
+        frames.append(
+            pd.DataFrame(
+                {
+                    "technology": t.name,
+                    "layer": t.layer,
+                    "region": np.repeat(t.regions, data.ny),
+                    "year": _years(data, len(t.regions)),
+                    "build": build.ravel(),
+                    "capacity": cap.A @ x + cap.const,
+                    "activity": x[t.x_col.ravel()],
+                    "capacity_unit": t.capacity_unit,
+                    "output": t.output,
+                    "output_unit": units[t.output],
+                }
+            )
+        )
+    return _concat(frames)
+
+
+def _row_values(fam_keys: list[tuple], duals: np.ndarray | None) -> dict[tuple, float]:
+    if duals is None:
+        return {}
+    return dict(zip(fam_keys, duals.tolist(), strict=True))
+
+
+def commodity_table(
+    data: ModelData, x: np.ndarray, duals: np.ndarray | None, lay: Layout
+) -> pd.DataFrame:
+    """Per commodity, region, year: production, consumption, trade, demand, unserved, price.
+
+    price = dual of the balance / df(y): undiscounted cost of one more unit of demand (§9.9).
+    """
+    fam = lay.families.get("balance")
+    dual = _row_values(fam.keys if fam else [], duals)
+    frames = []
+    n = data.nr * data.ny
+    df = np.tile(data.df, data.nr)
+    for c in data.commodities:
+        production = np.zeros(n)
+        consumption = np.zeros(n)
+        for t in data.techs:
+            idx = (t.region_idx[:, None] * data.ny + np.arange(data.ny)).ravel()
+            if t.output == c:
+                production[idx] += x[t.x_col.ravel()]
+            use = data.use(t, c)
+            if use is not None:
+                consumption[idx] += use.A @ x + use.const
+        imports = np.zeros(n)
+        exports = np.zeros(n)
+        for link in (lk for lk in data.links if lk.commodity == c):
+            flow = x[link.col]
+            dest = data.regions.index(link.dest) * data.ny
+            origin = data.regions.index(link.origin) * data.ny
+            imports[dest : dest + data.ny] += (1 - link.loss) * flow
+            exports[origin : origin + data.ny] += flow
+        unserved = np.zeros(n)
+        if c in data.u_col:
+            col = data.u_col[c].ravel()
+            unserved[col >= 0] = x[col[col >= 0]]
+        keys = [(c, r, int(y)) for r in data.regions for y in data.years]
+        price = np.array([dual.get(k, 0.0) for k in keys]) / df if dual else np.full(n, np.nan)
+        com = data.instance.commodities[c]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "commodity": c,
+                    "layer": com.layer,
+                    "unit": com.unit,
+                    "region": np.repeat(data.regions, data.ny),
+                    "year": _years(data, data.nr),
+                    "production": production,
+                    "consumption": consumption,
+                    "imports": imports,
+                    "exports": exports,
+                    "demand": data.demand[c].ravel(),
+                    "unserved": unserved,
+                    "price": price,
+                }
+            )
+        )
+    return _concat(frames)
+
+
+def resource_table(
+    data: ModelData, x: np.ndarray, duals: np.ndarray | None, lay: Layout
+) -> pd.DataFrame:
+    """Per resource, region ("global" for global scope), year: use, limit, shadow price.
+
+    shadow_price = -dual / df(y): the objective's decrease per unit of extra limit (§9.9).
+    """
+    fam = lay.families.get("resource_limit")
+    dual = _row_values(fam.keys if fam else [], duals)
+    frames = []
+    for p in data.resources:
+        res = data.instance.resources[p]
+        use = resource_use(data, p)
+        regions = ["*"] if data.is_global(p) else data.regions
+        keys = [(p, r, int(y)) for r in regions for y in data.years]
+        df = np.tile(data.df, len(regions))
+        shadow = -np.array([dual.get(k, 0.0) for k in keys]) / df if dual else np.nan
+        frames.append(
+            pd.DataFrame(
+                {
+                    "resource": p,
+                    "scope": res.scope,
+                    "unit": res.unit,
+                    "region": np.repeat(["global"] if data.is_global(p) else data.regions, data.ny),
+                    "year": _years(data, len(regions)),
+                    "use": use.A @ x + use.const,
+                    "limit": data.limits[p].ravel(),
+                    "shadow_price": shadow,
+                }
+            )
+        )
+    return _concat(frames)
+
+
+def flow_table(data: ModelData, x: np.ndarray) -> pd.DataFrame:
+    """Per directed link and year: amount sent, amount delivered, capacity."""
+    frames = [
+        pd.DataFrame(
+            {
+                "link": link.name,
+                "commodity": link.commodity,
+                "from": link.origin,
+                "to": link.dest,
+                "year": data.years,
+                "sent": x[link.col],
+                "delivered": (1 - link.loss) * x[link.col],
+                "capacity": link.capacity,
+            }
+        )
+        for link in data.links
+    ]
+    return _concat(
+        frames, ["link", "commodity", "from", "to", "year", "sent", "delivered", "capacity"]
+    )
+
+
+def budget_table(
+    data: ModelData, x: np.ndarray, duals: dict[str, np.ndarray], lay: Layout
+) -> pd.DataFrame:
+    """Overnight spend per year and in total, with limits and shadow prices.
+
+    shadow_price = -dual: decrease of the discounted objective per unit of extra
+    (undiscounted) budget, not divided by df (§9.9).
+    """
+    spend = spending(data)
+    per_year = spend.A @ x + spend.const
+    shadow = np.zeros(data.ny)
+    fam = lay.families.get("budget_year")
+    if fam is not None and "budget_year" in duals:
+        for key, value in zip(fam.keys, duals["budget_year"], strict=True):
+            shadow[int(np.searchsorted(data.years, key[0]))] = -value
+    total_shadow = 0.0
+    if "budget_total" in duals and len(duals["budget_total"]):
+        total_shadow = -float(duals["budget_total"][0])
+    if not duals:
+        shadow[:] = np.nan
+        total_shadow = np.nan
+    table = pd.DataFrame(
+        {
+            "scope": ["year"] * data.ny + ["total"],
+            "year": pd.array([*data.years.tolist(), None], dtype="Int64"),
+            "spend": [*per_year.tolist(), float(per_year.sum())],
+            "limit": [
+                *data.budget_year.tolist(),
+                data.budget_total if data.budget_total is not None else np.nan,
+            ],
+            "shadow_price": [*shadow.tolist(), total_shadow],
+        }
+    )
+    return table
+
+
+def cost_table(data: ModelData, x: np.ndarray) -> pd.DataFrame:
+    """Cost per year, region, layer and component, undiscounted and discounted (§7)."""
+    rows: list[dict[str, Any]] = []
+
+    def add(layer: str | None, component: str, region: str, values: np.ndarray) -> None:
+        for j, y in enumerate(data.years):
+            if values[j] != 0:
+                rows.append(
+                    {
+                        "year": int(y),
+                        "region": region,
+                        "layer": layer,
+                        "component": component,
+                        "cost": float(values[j]),
+                        "discounted": float(values[j] * data.df[j]),
+                    }
+                )
+
+    for t in data.techs:
+        build = np.where(t.b_col >= 0, x[np.maximum(t.b_col, 0)], 0.0)
+        cap = (data.capacity(t).A @ x + data.capacity(t).const).reshape(len(t.regions), data.ny)
+        alive = data.alive(t)  # [y, b]
+        annuity = t.crf * (t.capex * build) @ alive.T
+        for i, r in enumerate(t.regions):
+            add(t.layer, "annuity", r, annuity[i])
+            add(t.layer, "fixed", r, t.fixed_om[i] * cap[i])
+            add(t.layer, "variable", r, t.variable_om[i] * x[t.x_col[i]])
+    for c, col in data.u_col.items():
+        layer = data.instance.commodities[c].layer
+        for i, r in enumerate(data.regions):
+            vals = np.where(col[i] >= 0, x[np.maximum(col[i], 0)], 0.0) * data.unmet_cost[c]
+            add(layer, "unserved", r, vals)
+    for link in data.links:
+        layer = data.instance.commodities[link.commodity].layer
+        add(layer, "trade", link.origin, link.cost * x[link.col])
+    table = pd.DataFrame(
+        rows, columns=["year", "region", "layer", "component", "cost", "discounted"]
+    )
+    return table.groupby(
+        ["year", "region", "layer", "component"], as_index=False, dropna=False
+    ).sum()
+
+
+def _concat(frames: list[pd.DataFrame], columns: list[str] | None = None) -> pd.DataFrame:
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)
