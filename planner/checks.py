@@ -19,6 +19,8 @@ REGIONAL_KEYS = (*FULL_REGION_MAP, "residual", "max_build", "max_capacity", "max
 
 
 def _unknown(name: str, kind: str, known: list[str]) -> str:
+    if not known:
+        return f"define '{name}' first: the instance has no {kind}"
     close = difflib.get_close_matches(name, known, n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""
     return f"{hint}use one of the {kind}: {', '.join(known)}"

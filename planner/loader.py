@@ -267,15 +267,18 @@ def _explain(kind: str, loc: tuple[Any, ...], ctx: dict, got: Any, msg: str) -> 
             f"{hint}remove it or use one of: {', '.join(allowed)}" if allowed else "remove it",
         )
     if kind == "missing":
-        return f"required key '{key}' is missing", f"add '{key}' (see MODEL.md §3 / docs/model.md)"
+        return (
+            f"required key '{key}' is missing",
+            f"add '{key}' (the keys are listed in docs/model.md)",
+        )
     if kind in _TYPE_NAMES:
         return f"expected {_TYPE_NAMES[kind]}, got {shown}", f"write {_TYPE_NAMES[kind]} here"
     if kind == "greater_than_equal":
-        return f"must be >= {ctx['ge']}, got {shown}", f"use a value >= {ctx['ge']}"
+        return f"must be >= {ctx['ge']:g}, got {shown}", f"use a value >= {ctx['ge']:g}"
     if kind == "greater_than":
-        return f"must be > {ctx['gt']}, got {shown}", f"use a value > {ctx['gt']}"
+        return f"must be > {ctx['gt']:g}, got {shown}", f"use a value > {ctx['gt']:g}"
     if kind == "less_than":
-        return f"must be < {ctx['lt']}, got {shown}", f"use a value < {ctx['lt']}"
+        return f"must be < {ctx['lt']:g}, got {shown}", f"use a value < {ctx['lt']:g}"
     if kind == "finite_number":
         return f"must be a finite number, got {shown}", "use a finite number"
     if kind == "literal_error":

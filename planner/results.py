@@ -175,7 +175,8 @@ def resource_table(
                 }
             )
         )
-    return _concat(frames)
+    columns = ["resource", "scope", "unit", "region", "year", "use", "limit", "shadow_price"]
+    return _concat(frames, columns)
 
 
 def flow_table(data: ModelData, x: np.ndarray) -> pd.DataFrame:

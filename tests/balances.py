@@ -1,0 +1,75 @@
+"""Rebuild every commodity balance, resource row, activity bound and the objective from the
+result tables alone (plus the instance's coefficients), independently of the model code."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+
+import numpy as np
+
+from planner import Instance, Results
+from planner.series import regional_array
+
+TOL = 1e-6
+
+
+def _construction(builds: dict[int, float], lead: int, year: int) -> float:
+    """CB in `year`: builds commissioned in b with b - L <= year <= b - 1, each over L years."""
+    if lead == 0:
+        return builds.get(year, 0.0)
+    return sum(builds.get(b, 0.0) for b in range(year + 1, year + lead + 1)) / lead
+
+
+def check_balances(inst: Instance, r: Results) -> None:
+    """Assert that the tables satisfy MODEL.md §6 and add up to the objective."""
+    sched = r.schedule
+    use: dict[tuple[str, str, int], float] = defaultdict(float)
+    production: dict[tuple[str, str, int], float] = defaultdict(float)
+    years = range(inst.years.start, inst.years.end + 1)
+    ys = np.arange(inst.years.start, inst.years.end + 1)
+    for (tech, region), rows in sched.groupby(["technology", "region"], sort=False):
+        k = inst.technologies[tech]
+        rows = rows.set_index("year")
+        builds = rows["build"].to_dict()
+        for y in years:
+            act = rows.at[y, "activity"]
+            cap = rows.at[y, "capacity"]
+            alive = sum(builds[b] for b in years if b <= y < b + k.lifetime)
+            j = y - inst.years.start
+            residual = regional_array(k.residual, [region], ys, 0.0)[0, j]
+            a = regional_array(k.output_per_capacity, [region], ys, 0.0)[0, j]
+            cb = _construction(builds, k.lead_time, y)
+            production[(k.output, region, y)] += act
+            for kind, value in (("per_activity", act), ("per_capacity", cap), ("per_build", cb)):
+                for item, coef in getattr(k.inputs, kind).items():
+                    use[(item, region, y)] += coef * value
+            # capacity = residual + builds in service; activity within a * capacity
+            assert abs(cap - residual - alive) <= TOL * max(1.0, cap)
+            assert -TOL <= act <= a * cap + TOL * max(1.0, a * cap)
+        for y in years:
+            if y - k.lead_time < inst.years.start:
+                assert abs(builds[y]) <= TOL, "a build before its lead time allows"
+    for row in r.commodities.itertuples():
+        key = (row.commodity, row.region, row.year)
+        assert abs(row.production - production[key]) <= TOL * max(1.0, abs(production[key]))
+        assert abs(row.consumption - use[key]) <= TOL * max(1.0, abs(use[key]))
+        supply = row.production + row.imports - row.exports + row.unserved
+        assert supply >= row.demand + row.consumption - TOL * max(1.0, row.demand + row.consumption)
+        assert -TOL <= row.unserved <= row.demand + TOL
+        assert row.price >= -TOL or np.isnan(row.price)
+    for row in r.resources.itertuples():
+        if row.scope == "global":
+            total = sum(v for (p, _, y), v in use.items() if p == row.resource and y == row.year)
+        else:
+            total = use[(row.resource, row.region, row.year)]
+        assert abs(row.use - total) <= TOL * max(1.0, abs(total))
+        if not np.isnan(row.limit):
+            assert row.use <= row.limit + TOL * max(1.0, row.limit)
+        assert row.shadow_price >= -TOL
+    budget = r.budget
+    for row in budget.itertuples():
+        if not np.isnan(row.limit):
+            assert row.spend <= row.limit + TOL * max(1.0, row.limit)
+    # the cost table (fixed O&M on all capacity, residual included) adds up to the objective
+    objective = r.costs["discounted"].sum()
+    assert abs(objective - r.objective) <= 1e-6 * max(1.0, abs(r.objective))
