@@ -22,12 +22,14 @@ from planner.data import Linear, ModelData, Tech
 
 @dataclass
 class Family:
-    """One constraint family: its Pyomo component and the key of each row, in row order."""
+    """One constraint family: the key, coefficients and right-hand side of each row, in the
+    order of its Pyomo component: rows are `A x (sense) rhs`."""
 
     name: str
     keys: list[tuple]
     sense: str  # ">=", "<=" or "=="
     rhs: np.ndarray
+    A: sp.csr_array
 
 
 @dataclass
@@ -36,6 +38,7 @@ class Layout:
 
     data: ModelData
     columns: list[pyo.Var]
+    pyomo: bool = True  # False: only the arrays (families, objective) are built
     families: dict[str, Family] = field(default_factory=dict)
     objective: np.ndarray = field(default_factory=lambda: np.empty(0))
     objective_constant: float = 0.0
@@ -54,11 +57,15 @@ def gc_paused() -> Iterator[None]:
             gc.enable()
 
 
-def build_model(data: ModelData) -> pyo.ConcreteModel:
-    """Build the Pyomo model: variables, every constraint family of §6, the objective of §7."""
+def build_model(data: ModelData, pyomo: bool = True) -> pyo.ConcreteModel:
+    """Build the Pyomo model: variables, every constraint family of §6, the objective of §7.
+
+    With `pyomo=False` only the row arrays are recorded in `layout(m)` (no Pyomo components):
+    what a warm re-solve compares against the model HiGHS already holds.
+    """
     with gc_paused():
         m = pyo.ConcreteModel(name=data.instance.name)
-        add_variables(m, data)
+        add_variables(m, data, pyomo)
         add_activity_bound(m, data)
         add_commodity_balance(m, data)
         add_resource_limit(m, data)
@@ -78,13 +85,16 @@ def layout(m: pyo.ConcreteModel) -> Layout:
 # --- variables -------------------------------------------------------------------------
 
 
-def add_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
+def add_variables(m: pyo.ConcreteModel, data: ModelData, pyomo: bool = True) -> None:
     """B[k,r,y] builds, X[k,r,y] activity, U[c,r,y] unserved, F[l,o,d,y] flows, N unit counts.
 
     Bounds: B <= max_build, X <= max_activity, 0 <= U <= D (§9.4), F <= capacity_l.
     B exists only for y - L_k >= y0 (§4); U only where demand > 0 and `unmet_cost` is set.
     """
     columns: list = [None] * data.n_cols
+    m._planner = Layout(data=data, columns=columns, pyomo=pyomo)
+    if not pyomo:
+        return
     years = [int(y) for y in data.years]
 
     def declare(name: str, entries: list[tuple[tuple, int, float]], domain: object) -> None:
@@ -123,7 +133,6 @@ def add_variables(m: pyo.ConcreteModel, data: ModelData) -> None:
     declare("U", u, pyo.NonNegativeReals)
     declare("F", f, pyo.NonNegativeReals)
     declare("N", n, pyo.NonNegativeIntegers)
-    m._planner = Layout(data=data, columns=columns)
 
 
 # --- helpers -----------------------------------------------------------------------------
@@ -177,37 +186,43 @@ def add_rows(
     A.sum_duplicates()
     A.eliminate_zeros()
     keep = np.ones(len(keys), dtype=bool) if keep is None else keep
-    indptr, indices, values = A.indptr, A.indices, A.data
-    columns = lay.columns
+    bound = rhs - lin.const
+    empty = np.diff(A.indptr) == 0
+    for row in np.flatnonzero(keep & empty):
+        gap = bound[row]
+        if (
+            (sense == ">=" and gap > 1e-9)
+            or (sense == "<=" and gap < -1e-9)
+            or (sense == "==" and abs(gap) > 1e-9)
+        ):
+            lay.infeasible_rows.append((name, keys[row], abs(float(gap))))
+    kept = np.flatnonzero(keep & ~empty)
+    A = sp.csr_array(A[kept])
+    fam = Family(name, [keys[i] for i in kept], sense, bound[kept], A)
+    lay.families[name] = fam
+    if lay.pyomo:
+        m.add_component(name, pyomo_rows(fam, lay.columns))
+
+
+def pyomo_rows(fam: Family, columns: list) -> pyo.Constraint:
+    """A Pyomo constraint with one `LinearExpression` row per key of the family."""
+    indptr, indices, values = fam.A.indptr, fam.A.indices, fam.A.data
     exprs: dict[tuple, tuple] = {}
-    kept: list[int] = []
-    for row in np.flatnonzero(keep):
+    for row, key in enumerate(fam.keys):
         start, end = indptr[row], indptr[row + 1]
-        bound = float(rhs[row] - lin.const[row])
-        if start == end:
-            if (
-                (sense == ">=" and bound > 1e-9)
-                or (sense == "<=" and bound < -1e-9)
-                or (sense == "==" and abs(bound) > 1e-9)
-            ):
-                lay.infeasible_rows.append((name, keys[row], abs(bound)))
-            continue
         body = LinearExpression(
             constant=0.0,
             linear_coefs=values[start:end].tolist(),
             linear_vars=[columns[j] for j in indices[start:end]],
         )
-        if sense == ">=":
-            exprs[keys[row]] = (bound, body, None)
-        elif sense == "<=":
-            exprs[keys[row]] = (None, body, bound)
+        bound = float(fam.rhs[row])
+        if fam.sense == ">=":
+            exprs[key] = (bound, body, None)
+        elif fam.sense == "<=":
+            exprs[key] = (None, body, bound)
         else:
-            exprs[keys[row]] = (bound, body, bound)
-        kept.append(row)
-    con = pyo.Constraint(list(exprs), rule=lambda _m, *key: exprs[key])
-    m.add_component(name, con)
-    kept_rows = np.asarray(kept, dtype=np.int64)
-    lay.families[name] = Family(name, [keys[i] for i in kept], sense, (rhs - lin.const)[kept_rows])
+            exprs[key] = (bound, body, bound)
+    return pyo.Constraint(list(exprs), rule=lambda _m, *key: exprs[key])
 
 
 def _tech_keys(data: ModelData, t: Tech) -> list[tuple]:
@@ -433,6 +448,8 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
     c, constant = objective_coefficients(data)
     nz = np.flatnonzero(c)
     lay.objective, lay.objective_constant = c, constant
+    if not lay.pyomo:
+        return
     m.cost = pyo.Objective(
         expr=LinearExpression(
             constant=constant,

@@ -12,7 +12,9 @@ from planner.data import ModelData
 from planner.model import Layout, resource_use, spending
 from planner.solver import Solution
 
-TABLES = ("schedule", "commodities", "resources", "flows", "budget", "costs")
+TABLES = ("schedule", "commodities", "resources", "flows", "budget", "costs", "constraints")
+UNDISCOUNTED = ("budget_year", "budget_total")
+"""Families whose shadow prices are not divided by df(y) (MODEL.md §9.9)."""
 COMPONENTS = ("annuity", "fixed", "variable", "unserved", "trade")
 
 
@@ -47,6 +49,7 @@ def extract(data: ModelData, lay: Layout, sol: Solution) -> dict[str, pd.DataFra
         "flows": flow_table(data, x),
         "budget": budget_table(data, x, sol.duals, lay),
         "costs": cost_table(data, x),
+        "constraints": constraint_table(data, lay, sol),
     }
 
 
@@ -278,6 +281,122 @@ def cost_table(data: ModelData, x: np.ndarray) -> pd.DataFrame:
     return table.groupby(
         ["year", "region", "layer", "component"], as_index=False, dropna=False
     ).sum()
+
+
+def constraint_table(data: ModelData, lay: Layout, sol: Solution) -> pd.DataFrame:
+    """Every limit row and limit bound: value, bound, slack, dual and shadow price.
+
+    shadow_price is in that year's money (dual / df(y)), signed so that it is >= 0 when the
+    limit costs something: >= rows dual / df, <= rows and upper bounds -dual / df; budget
+    rows are not divided by df (§9.9). Upper bounds (max_build, max_activity, link
+    capacity) take their duals from the reduced costs.
+    """
+    x = sol.x
+    assert x is not None
+    frames = []
+    for name, fam in lay.families.items():
+        body = fam.A @ x
+        dual = sol.duals.get(name, np.full(len(fam.keys), np.nan))
+        years = [k[-1] if isinstance(k[-1], int) else None for k in fam.keys]
+        frames.append(
+            _limit_frame(
+                data,
+                name,
+                [str(k[0]) if len(k) > 1 else "budget" for k in fam.keys],
+                [("global" if k[1] == "*" else k[1]) if len(k) == 3 else None for k in fam.keys],
+                years,
+                fam.sense,
+                body,
+                fam.rhs,
+                dual,
+            )
+        )
+    reduced = sol.reduced_costs
+    for name, entries in _bounds(data).items():
+        if not entries:
+            continue
+        cols = np.array([e[0] for e in entries])
+        frames.append(
+            _limit_frame(
+                data,
+                name,
+                [e[1] for e in entries],
+                [e[2] for e in entries],
+                [e[3] for e in entries],
+                "<=",
+                x[cols],
+                np.array([e[4] for e in entries]),
+                reduced[cols] if reduced is not None else np.full(cols.size, np.nan),
+            )
+        )
+    columns = ["constraint", "name", "region", "year", "sense", "value", "bound", "slack"]
+    return _concat(frames, [*columns, "dual", "shadow_price", "binding"])
+
+
+def _limit_frame(
+    data: ModelData,
+    name: str,
+    names: list[str],
+    regions: list[str | None],
+    years: list[int | None],
+    sense: str,
+    body: np.ndarray,
+    rhs: np.ndarray,
+    dual: np.ndarray,
+) -> pd.DataFrame:
+    idx = [int(y - data.years[0]) if y is not None else 0 for y in years]
+    df = np.where([y is None for y in years], 1.0, data.df[idx])
+    if name in UNDISCOUNTED:
+        df = np.ones(len(years))
+    sign = 1.0 if sense in (">=", "==") else -1.0
+    slack = body - rhs if sense == ">=" else rhs - body
+    if sense == "==":
+        slack = np.zeros(len(rhs))
+    return pd.DataFrame(
+        {
+            "constraint": name,
+            "name": names,
+            "region": regions,
+            "year": pd.array(years, dtype="Int64"),
+            "sense": sense,
+            "value": body,
+            "bound": rhs,
+            "slack": slack,
+            "dual": dual,
+            "shadow_price": sign * dual / df,
+            "binding": np.abs(slack) <= 1e-7 * np.maximum(1.0, np.abs(rhs)),
+        }
+    )
+
+
+def _bounds(data: ModelData) -> dict[str, list[tuple[int, str, str, int, float]]]:
+    """Columns with a finite upper bound that is a limit: (column, name, region, year, bound)."""
+    out: dict[str, list[tuple[int, str, str, int, float]]] = {
+        "max_build": [],
+        "max_activity": [],
+        "link_capacity": [],
+    }
+    for t in data.techs:
+        for kind, cols, limit in (
+            ("max_build", t.b_col, t.max_build),
+            ("max_activity", t.x_col, t.max_activity),
+        ):
+            for i, j in np.argwhere((cols >= 0) & ~np.isnan(limit)):
+                out[kind].append(
+                    (int(cols[i, j]), t.name, t.regions[i], int(data.years[j]), float(limit[i, j]))
+                )
+    for link in data.links:
+        for j in np.flatnonzero(~np.isnan(link.capacity)):
+            out["link_capacity"].append(
+                (
+                    int(link.col[j]),
+                    link.name,
+                    f"{link.origin}->{link.dest}",
+                    int(data.years[j]),
+                    float(link.capacity[j]),
+                )
+            )
+    return out
 
 
 def _concat(frames: list[pd.DataFrame], columns: list[str] | None = None) -> pd.DataFrame:
