@@ -117,6 +117,46 @@ class ModelData:
     def is_global(self, resource: str) -> bool:
         return self.instance.resources[resource].scope == "global"
 
+    def upper_bounds(self) -> np.ndarray:
+        """Upper bound of each column: max_build (B), max_activity (X), demand (U, §9.4),
+        link capacity (F); +inf where there is none."""
+        ub = np.full(self.n_cols, np.nan)
+        for t in self.techs:
+            has = t.b_col >= 0
+            ub[t.b_col[has]] = t.max_build[has]
+            ub[t.x_col.ravel()] = t.max_activity.ravel()
+        for c, col in self.u_col.items():
+            has = col >= 0
+            ub[col[has]] = self.demand[c][has]
+        for link in self.links:
+            ub[link.col] = link.capacity
+        return np.where(np.isnan(ub), np.inf, ub)
+
+    def column_keys(self) -> dict[str, tuple[list[tuple], np.ndarray]]:
+        """Per variable (B, X, U, F, N): its index keys and their column numbers, in order."""
+        years = [int(y) for y in self.years]
+        out: dict[str, tuple[list[tuple], list[int]]] = {v: ([], []) for v in "BXUFN"}
+
+        def put(var: str, key: tuple, col: int) -> None:
+            out[var][0].append(key)
+            out[var][1].append(col)
+
+        for t in self.techs:
+            for i, r in enumerate(t.regions):
+                for j, y in enumerate(years):
+                    if t.b_col[i, j] >= 0:
+                        put("B", (t.name, r, y), int(t.b_col[i, j]))
+                        if t.unit_size is not None:
+                            put("N", (t.name, r, y), int(t.n_col[i, j]))
+                    put("X", (t.name, r, y), int(t.x_col[i, j]))
+        for c, col in self.u_col.items():
+            for i, j in np.argwhere(col >= 0):
+                put("U", (c, self.regions[i], years[j]), int(col[i, j]))
+        for link in self.links:
+            for j, y in enumerate(years):
+                put("F", (link.name, link.origin, link.dest, y), int(link.col[j]))
+        return {v: (keys, np.asarray(cols, dtype=np.int64)) for v, (keys, cols) in out.items()}
+
     # --- expressions of MODEL.md §5, per technology, rows (its region i, year j) -> i*ny + j
 
     def activity(self, t: Tech) -> Linear:

@@ -95,44 +95,15 @@ def add_variables(m: pyo.ConcreteModel, data: ModelData, pyomo: bool = True) -> 
     m._planner = Layout(data=data, columns=columns, pyomo=pyomo)
     if not pyomo:
         return
-    years = [int(y) for y in data.years]
-
-    def declare(name: str, entries: list[tuple[tuple, int, float]], domain: object) -> None:
-        keys = [e[0] for e in entries]
+    upper = data.upper_bounds()
+    for name, (keys, cols) in data.column_keys().items():
+        domain = pyo.NonNegativeIntegers if name == "N" else pyo.NonNegativeReals
         var = pyo.Var(keys, domain=domain, dense=True)
         m.add_component(name, var)
-        for key, col, upper in entries:
-            vd = var[key]
-            if not np.isnan(upper):
-                vd.setub(float(upper))
+        for vd, col in zip(var.values(), cols.tolist(), strict=True):
+            if upper[col] < np.inf:
+                vd.setub(float(upper[col]))
             columns[col] = vd
-
-    b, x, n = [], [], []
-    for t in data.techs:
-        for i, r in enumerate(t.regions):
-            for j, y in enumerate(years):
-                if t.b_col[i, j] >= 0:
-                    b.append(((t.name, r, y), int(t.b_col[i, j]), t.max_build[i, j]))
-                    if t.unit_size is not None:
-                        n.append(((t.name, r, y), int(t.n_col[i, j]), np.nan))
-                x.append(((t.name, r, y), int(t.x_col[i, j]), t.max_activity[i, j]))
-    u = [
-        ((c, r, y), int(col[i, j]), data.demand[c][i, j])
-        for c, col in data.u_col.items()
-        for i, r in enumerate(data.regions)
-        for j, y in enumerate(years)
-        if col[i, j] >= 0
-    ]
-    f = [
-        ((link.name, link.origin, link.dest, y), int(link.col[j]), link.capacity[j])
-        for link in data.links
-        for j, y in enumerate(years)
-    ]
-    declare("B", b, pyo.NonNegativeReals)
-    declare("X", x, pyo.NonNegativeReals)
-    declare("U", u, pyo.NonNegativeReals)
-    declare("F", f, pyo.NonNegativeReals)
-    declare("N", n, pyo.NonNegativeIntegers)
 
 
 # --- helpers -----------------------------------------------------------------------------
