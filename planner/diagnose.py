@@ -133,11 +133,13 @@ def describe(data: ModelData, name: str, key: tuple, amount: float) -> Conflict:
                 f"{t.name}: lead time {t.lead_time} (first new capacity {first}), residual {res:g}"
             )
         context = "; ".join(notes) if notes else "no technology produces it in this region"
+        demand = data.demand[c][data.regions.index(r), int(y) - int(data.years[0])]
+        what = f"hard demand for {c}" if demand > 0 else f"the supply of {c} for what uses it"
         return Conflict(
             name,
             key,
             amount,
-            f"hard demand for {c} in {y} (region {r}) cannot be met: {context}",
+            f"{what} in {y} (region {r}) cannot be met: {context}",
             f"add `unmet_cost` to commodities.{c}, add residual capacity or start earlier, "
             "or relax the limits upstream",
         )
