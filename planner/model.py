@@ -1,8 +1,9 @@
 """The Pyomo model of MODEL.md §4–§7: variables, one function per constraint family, objective.
 
 Rows are assembled as sparse blocks over the column layout of `planner.data` (vectorised),
-then become ordinary Pyomo constraints holding `LinearExpression`s, so users can inspect
-and extend the model in Pyomo (`m.balance["tokens", "world", 2030]`, `m.X[...]`, ...).
+then become Pyomo `MatrixConstraint`s that share those arrays: a real Pyomo model that
+users can inspect and extend (`m.X["gpu", "world", 2030]`, `m.balance[i]` is row i of
+`layout(m).families["balance"]`, extra constraints are picked up by the hand-off).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import numpy as np
 import pyomo.environ as pyo
 import scipy.sparse as sp
 from pyomo.core.expr.numeric_expr import LinearExpression
+from pyomo.repn.beta.matrix import MatrixConstraint
 
 from planner.data import Linear, ModelData, Tech
 
@@ -42,6 +44,7 @@ class Layout:
     families: dict[str, Family] = field(default_factory=dict)
     objective: np.ndarray = field(default_factory=lambda: np.empty(0))
     objective_constant: float = 0.0
+    cost_expr: object = None  # the expression of m.cost as built (to detect user changes)
     infeasible_rows: list[tuple[str, tuple, float]] = field(default_factory=list)
 
 
@@ -175,25 +178,34 @@ def add_rows(
         m.add_component(name, pyomo_rows(fam, lay.columns))
 
 
-def pyomo_rows(fam: Family, columns: list) -> pyo.Constraint:
-    """A Pyomo constraint with one `LinearExpression` row per key of the family."""
-    indptr, indices, values = fam.A.indptr, fam.A.indices, fam.A.data
-    exprs: dict[tuple, tuple] = {}
-    for row, key in enumerate(fam.keys):
-        start, end = indptr[row], indptr[row + 1]
-        body = LinearExpression(
-            constant=0.0,
-            linear_coefs=values[start:end].tolist(),
-            linear_vars=[columns[j] for j in indices[start:end]],
-        )
-        bound = float(fam.rhs[row])
-        if fam.sense == ">=":
-            exprs[key] = (bound, body, None)
-        elif fam.sense == "<=":
-            exprs[key] = (None, body, bound)
-        else:
-            exprs[key] = (bound, body, bound)
-    return pyo.Constraint(list(exprs), rule=lambda _m, *key: exprs[key])
+_RANGE_TYPE = {
+    ">=": MatrixConstraint.LowerBound,
+    "<=": MatrixConstraint.UpperBound,
+    "==": MatrixConstraint.Equality,
+}
+
+
+def pyomo_rows(fam: Family, columns: list) -> MatrixConstraint:
+    """The family as a Pyomo `MatrixConstraint`: real constraints (row i of component
+    `m.<family>` is `fam.keys[i]`) that share the family's CSR arrays instead of holding one
+    expression object per term."""
+    n = len(fam.keys)
+    ranges = np.zeros(2 * n)
+    if fam.sense in (">=", "=="):
+        ranges[0::2] = fam.rhs
+    if fam.sense in ("<=", "=="):
+        ranges[1::2] = fam.rhs
+    return MatrixConstraint(
+        n,
+        len(columns),
+        fam.A.nnz,
+        fam.A.indptr,
+        fam.A.indices,
+        fam.A.data,
+        ranges,
+        np.full(n, _RANGE_TYPE[fam.sense], dtype=np.uint8),
+        columns,
+    )
 
 
 def _tech_keys(data: ModelData, t: Tech) -> list[tuple]:
@@ -429,3 +441,4 @@ def add_objective(m: pyo.ConcreteModel, data: ModelData) -> None:
         ),
         sense=pyo.minimize,
     )
+    lay.cost_expr = m.cost.expr

@@ -11,10 +11,12 @@ import os
 import sys
 from dataclasses import dataclass, field
 from time import perf_counter
+from typing import Literal
 
 import highspy
 import numpy as np
 import pyomo.environ as pyo
+import scipy.sparse as sp
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
 from planner.model import layout
@@ -40,6 +42,9 @@ class SolveOptions:
     mip_gap: float = 1e-4
     time_limit: float | None = None
     verbose: bool = False
+    handoff: Literal["direct", "compile"] = "direct"
+    """direct: the planner's arrays, plus compiled user additions; compile: everything
+    through Pyomo's standard-form compiler (slower; the reference route)."""
 
 
 @dataclass
@@ -85,8 +90,45 @@ def new_highs() -> highspy.Highs:
     return h
 
 
-def handoff(m: pyo.ConcreteModel, options: SolveOptions) -> Handoff:
-    """Compile the model to standard form and load it into a new HiGHS instance."""
+@dataclass
+class LinearProgram:
+    """min c x + offset  s.t.  row_lower <= A x <= row_upper,  lower <= x <= upper."""
+
+    c: np.ndarray
+    offset: float
+    A: sp.csr_array | sp.csc_array
+    row_lower: np.ndarray
+    row_upper: np.ndarray
+    lower: np.ndarray
+    upper: np.ndarray
+    integer: np.ndarray  # indices of integer columns
+    col_pos: np.ndarray  # planner column -> LP column (-1: not in the LP)
+    row_pos: dict[str, np.ndarray]  # family -> LP row of each of its rows
+
+
+def _sense_bounds(sense: str, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    lower = rhs if sense in (">=", "==") else np.full(rhs.size, -math.inf)
+    upper = rhs if sense in ("<=", "==") else np.full(rhs.size, math.inf)
+    return lower, upper
+
+
+def _var_bounds(columns: list) -> tuple[np.ndarray, np.ndarray]:
+    """Bounds as the Pyomo variables hold them now (a fixed variable: its value)."""
+    n = len(columns)
+    lower = np.empty(n)
+    upper = np.empty(n)
+    for i, v in enumerate(columns):
+        if v.fixed:
+            lower[i] = upper[i] = v.value
+            continue
+        lb, ub = v.bounds
+        lower[i] = -math.inf if lb is None else lb
+        upper[i] = math.inf if ub is None else ub
+    return lower, upper
+
+
+def compile_lp(m: pyo.ConcreteModel) -> LinearProgram:
+    """Everything through Pyomo's standard-form compiler (the reference route)."""
     lay = layout(m)
     repn = LinearStandardFormCompiler().write(
         m, mixed_form=True, set_sense=pyo.minimize, column_order=lay.columns
@@ -97,13 +139,10 @@ def handoff(m: pyo.ConcreteModel, options: SolveOptions) -> Handoff:
     col_pos = np.fromiter(
         (position.get(id(v), -1) for v in lay.columns), np.int64, len(lay.columns)
     )
-    lower = np.fromiter((-math.inf if v.lb is None else v.lb for v in cols), float, n)
-    upper = np.fromiter((math.inf if v.ub is None else v.ub for v in cols), float, n)
+    lower, upper = _var_bounds(cols)
     integer = np.flatnonzero(np.fromiter((v.is_integer() for v in cols), bool, n))
     rhs = np.asarray(repn.rhs, dtype=float)
     mult = np.fromiter((row.bound_type for row in repn.rows), np.int8, len(repn.rows))
-    row_lower = np.where(mult <= 0, rhs, -math.inf)
-    row_upper = np.where(mult >= 0, rhs, math.inf)
     row_index = {id(row.constraint): i for i, row in enumerate(repn.rows)}
     row_pos = {
         name: np.fromiter(
@@ -111,31 +150,153 @@ def handoff(m: pyo.ConcreteModel, options: SolveOptions) -> Handoff:
         )
         for name, fam in lay.families.items()
     }
-    A = repn.A.tocsc()
-    lp = highspy.HighsLp()
-    lp.num_col_ = n
-    lp.num_row_ = len(rhs)
-    lp.col_cost_ = np.asarray(repn.c.toarray()).ravel() if n else np.zeros(0)
-    lp.col_lower_ = lower
-    lp.col_upper_ = upper
-    lp.row_lower_ = row_lower
-    lp.row_upper_ = row_upper
-    lp.offset_ = float(repn.c_offset[0]) if len(repn.c_offset) else 0.0
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = A.indptr
-    lp.a_matrix_.index_ = A.indices
-    lp.a_matrix_.value_ = A.data
-    if integer.size:
-        kinds = np.full(n, highspy.HighsVarType.kContinuous)
-        kinds[integer] = highspy.HighsVarType.kInteger
-        lp.integrality_ = kinds.tolist()
+    return LinearProgram(
+        c=np.asarray(repn.c.toarray()).ravel() if n else np.zeros(0),
+        offset=float(repn.c_offset[0]) if len(repn.c_offset) else 0.0,
+        A=repn.A,
+        row_lower=np.where(mult <= 0, rhs, -math.inf),
+        row_upper=np.where(mult >= 0, rhs, math.inf),
+        lower=lower,
+        upper=upper,
+        integer=integer,
+        col_pos=col_pos,
+        row_pos=row_pos,
+    )
+
+
+def direct_lp(m: pyo.ConcreteModel) -> LinearProgram:
+    """The planner's own rows and costs straight from their arrays; only what a user
+    added in Pyomo (constraints, a replaced objective) goes through the compiler."""
+    lay = layout(m)
+    fams = list(lay.families.values())
+    n = len(lay.columns)
+    blocks = [f.A for f in fams]
+    bounds = [_sense_bounds(f.sense, f.rhs) for f in fams]
+    row_pos: dict[str, np.ndarray] = {}
+    start = 0
+    for f in fams:
+        row_pos[f.name] = np.arange(start, start + len(f.keys))
+        start += len(f.keys)
+    lower, upper = _var_bounds(lay.columns)
+    c, offset = lay.objective, lay.objective_constant
+    integer = np.flatnonzero(lay.data.col_kind == 4)
+    extra = _user_part(m, lay)
+    if extra is not None:
+        repn, cols_new = extra
+        columns = list(lay.columns) + cols_new
+        position = {id(v): i for i, v in enumerate(columns)}
+        remap = np.fromiter((position[id(v)] for v in repn.columns), np.int64, len(repn.columns))
+        total = len(columns)
+        if cols_new:
+            new_lower, new_upper = _var_bounds(cols_new)
+            lower, upper = np.concatenate([lower, new_lower]), np.concatenate([upper, new_upper])
+            c = np.concatenate([c, np.zeros(len(cols_new))])
+            new_int = [n + i for i, v in enumerate(cols_new) if v.is_integer()]
+            integer = np.concatenate([integer, np.asarray(new_int, dtype=np.int64)])
+            blocks = [
+                sp.csr_array((b.data, b.indices, b.indptr), shape=(b.shape[0], total))
+                for b in blocks
+            ]
+        if repn.rows:
+            coo = repn.A.tocoo()
+            blocks.append(
+                sp.csr_array((coo.data, (coo.row, remap[coo.col])), shape=(coo.shape[0], total))
+            )
+            rhs = np.asarray(repn.rhs, dtype=float)
+            mult = np.fromiter((row.bound_type for row in repn.rows), np.int8, len(repn.rows))
+            bounds.append((np.where(mult <= 0, rhs, -math.inf), np.where(mult >= 0, rhs, math.inf)))
+        if repn.objectives:
+            coo = repn.c.tocoo()
+            c = np.zeros(total)
+            np.add.at(c, remap[coo.col], coo.data)
+            offset = float(repn.c_offset[0])
+        n = total
+    A = sp.vstack(blocks, format="csr") if blocks else sp.csr_array((0, n))
+    return LinearProgram(
+        c=c,
+        offset=offset,
+        A=A,
+        row_lower=np.concatenate([b[0] for b in bounds]) if bounds else np.zeros(0),
+        row_upper=np.concatenate([b[1] for b in bounds]) if bounds else np.zeros(0),
+        lower=lower,
+        upper=upper,
+        integer=integer,
+        col_pos=np.arange(len(lay.columns)),
+        row_pos=row_pos,
+    )
+
+
+def _user_part(m: pyo.ConcreteModel, lay) -> tuple | None:
+    """Compile what a user added or changed in Pyomo: (standard form, new variables)."""
+    ours = {id(m.component(name)) for name in lay.families}
+    extra = [
+        con
+        for con in m.component_objects(pyo.Constraint, active=True, descend_into=True)
+        if id(con) not in ours
+    ]
+    objectives = list(m.component_objects(pyo.Objective, active=True, descend_into=True))
+    own_objective = (
+        len(objectives) == 1
+        and objectives[0] is m.component("cost")
+        and m.cost.expr is lay.cost_expr
+    )
+    if not extra and own_objective:
+        return None
+    paused = [m.component(name) for name in lay.families]
+    if own_objective:
+        paused.append(m.cost)
+    for comp in paused:
+        comp.deactivate()
+    try:
+        repn = LinearStandardFormCompiler().write(
+            m, mixed_form=True, set_sense=pyo.minimize, column_order=lay.columns
+        )
+    finally:
+        for comp in paused:
+            comp.activate()
+    known = {id(v) for v in lay.columns}
+    return repn, [v for v in repn.columns if id(v) not in known]
+
+
+def load(lp: LinearProgram, options: SolveOptions) -> highspy.Highs:
+    """A new HiGHS instance holding the LP, with the solver options set."""
+    n = lp.c.size
     h = new_highs()
     h.setOptionValue("output_flag", bool(options.verbose))
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
     if options.time_limit is not None:
         h.setOptionValue("time_limit", float(options.time_limit))
-    h.passModel(lp)
-    return Handoff(h, col_pos, row_pos, integer, len(rhs), n, int(A.nnz))
+    model = highspy.HighsLp()
+    model.num_col_ = n
+    model.num_row_ = lp.row_lower.size
+    model.col_cost_ = lp.c
+    model.col_lower_ = lp.lower
+    model.col_upper_ = lp.upper
+    model.row_lower_ = lp.row_lower
+    model.row_upper_ = lp.row_upper
+    model.offset_ = lp.offset
+    rowwise = isinstance(lp.A, sp.csr_array)
+    model.a_matrix_.format_ = (
+        highspy.MatrixFormat.kRowwise if rowwise else highspy.MatrixFormat.kColwise
+    )
+    model.a_matrix_.start_ = lp.A.indptr
+    model.a_matrix_.index_ = lp.A.indices
+    model.a_matrix_.value_ = lp.A.data
+    if lp.integer.size:
+        kinds = np.full(n, highspy.HighsVarType.kContinuous)
+        kinds[lp.integer] = highspy.HighsVarType.kInteger
+        model.integrality_ = kinds.tolist()
+    h.passModel(model)
+    return h
+
+
+def handoff(m: pyo.ConcreteModel, options: SolveOptions) -> Handoff:
+    """Turn the model into a linear program (`options.handoff`) and load it into HiGHS."""
+    lp = compile_lp(m) if options.handoff == "compile" else direct_lp(m)
+    h = load(lp, options)
+    return Handoff(
+        h, lp.col_pos, lp.row_pos, lp.integer, lp.row_lower.size, lp.c.size, int(lp.A.nnz)
+    )
 
 
 def run(hand: Handoff) -> Solution:

@@ -1,0 +1,226 @@
+"""Benchmark the planner against HiGHS alone on the same LP, stage by stage.
+
+Each measurement runs in its own process, so that peak memory (ru_maxrss) is that run's:
+- planner: load + validate the YAML, build (prepare + Pyomo model), hand-off to HiGHS,
+  solve, extract the result tables, write outputs (CSV);
+- HiGHS alone: `highspy` readModel of the planner's LP written once as MPS, then run.
+
+    python scripts/bench.py instances/base.yaml
+    python scripts/bench.py --gen 30 25 12            # regions years techs-per-layer
+    python scripts/bench.py --scaling                 # four sizes, fitted overhead exponent
+    python scripts/bench.py --startup                 # `planner solve base.yaml` wall time
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parent.parent
+SCALING = [(6, 15, 4), (12, 20, 6), (20, 25, 8), (30, 25, 12)]
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def child_planner(path: str, out: str) -> dict:
+    """The planner end to end, split into stages (runs in a child process)."""
+    from planner import SolveOptions, load_instance, prepare
+    from planner.model import build_model, layout
+    from planner.output import write_results
+    from planner.results import Results, extract
+    from planner.solver import handoff, run
+
+    times = {}
+    t = time.perf_counter()
+    inst = load_instance(path)
+    times["load"] = time.perf_counter() - t
+    t = time.perf_counter()
+    data = prepare(inst)
+    m = build_model(data)
+    times["build"] = time.perf_counter() - t
+    t = time.perf_counter()
+    hand = handoff(m, SolveOptions())
+    times["handoff"] = time.perf_counter() - t
+    t = time.perf_counter()
+    sol = run(hand)
+    times["solve"] = time.perf_counter() - t
+    t = time.perf_counter()
+    tables = extract(data, layout(m), sol)
+    times["extract"] = time.perf_counter() - t
+    t = time.perf_counter()
+    results = Results(sol.status, sol.objective, {"source": path}, tables)
+    write_results(results, out, ("csv",), force=True)
+    times["write"] = time.perf_counter() - t
+    return {
+        "times": times,
+        "objective": sol.objective,
+        "status": sol.status,
+        "columns": hand.n_cols,
+        "rows": hand.n_rows,
+        "nonzeros": hand.n_nonzeros,
+        "peak_mb": _peak_mb(),
+    }
+
+
+def child_mps(path: str, mps: str) -> dict:
+    """Write the planner's LP as MPS (not timed)."""
+    from planner import SolveOptions, load_instance, prepare
+    from planner.model import build_model
+    from planner.solver import handoff
+
+    hand = handoff(build_model(prepare(load_instance(path))), SolveOptions())
+    hand.highs.writeModel(mps)
+    return {}
+
+
+def child_highs(mps: str) -> dict:
+    """HiGHS alone: read the MPS file and solve."""
+    from planner.solver import new_highs
+
+    h = new_highs()
+    t = time.perf_counter()
+    h.readModel(mps)
+    read = time.perf_counter() - t
+    t = time.perf_counter()
+    h.run()
+    solve = time.perf_counter() - t
+    return {
+        "times": {"read": read, "solve": solve},
+        "objective": h.getInfo().objective_function_value,
+        "peak_mb": _peak_mb(),
+    }
+
+
+def spawn(*args: str) -> dict:
+    """Run this script as a child with `args`; return its JSON answer."""
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", *args],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def measure(path: str) -> dict:
+    """Planner and HiGHS alone on one instance file, each in its own process."""
+    with tempfile.TemporaryDirectory() as tmp:
+        mps = os.path.join(tmp, "model.mps")
+        planner = spawn("planner", path, os.path.join(tmp, "out"))
+        spawn("mps", path, mps)
+        highs = spawn("highs", mps)
+    p_total = sum(planner["times"].values())
+    h_total = sum(highs["times"].values())
+    return {
+        "planner": planner,
+        "highs": highs,
+        "planner_total": p_total,
+        "highs_total": h_total,
+        "overhead": p_total - planner["times"]["solve"],
+        "time_ratio": p_total / h_total,
+        "memory_ratio": planner["peak_mb"] / highs["peak_mb"],
+        "objective_gap": abs(planner["objective"] - highs["objective"])
+        / max(1.0, abs(highs["objective"])),
+    }
+
+
+def report(name: str, r: dict) -> None:
+    p, h = r["planner"], r["highs"]
+    stages = ", ".join(f"{k} {v:.2f}s" for k, v in p["times"].items())
+    print(f"\n== {name}: {p['columns']:,} columns, {p['rows']:,} rows, {p['nonzeros']:,} nonzeros")
+    print(f"planner    : {stages}; total {r['planner_total']:.2f}s, peak {p['peak_mb']:.0f} MB")
+    hs = ", ".join(f"{k} {v:.2f}s" for k, v in h["times"].items())
+    print(f"HiGHS alone: {hs}; total {r['highs_total']:.2f}s, peak {h['peak_mb']:.0f} MB")
+    print(
+        f"ratios     : time {r['time_ratio']:.3f}x, memory {r['memory_ratio']:.3f}x; "
+        f"overhead {r['overhead']:.2f}s; objective gap {r['objective_gap']:.1e}"
+    )
+
+
+def generated(regions: int, years: int, techs: int, tmp: str) -> str:
+    """Write a generated instance (scripts/gen_instance.py) to a YAML file."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import yaml
+    from gen_instance import generate
+
+    path = os.path.join(tmp, f"gen_{regions}x{years}x{techs}.yaml")
+    with open(path, "w") as f:
+        yaml.safe_dump(generate(regions, years, techs, seed=1), f, sort_keys=False)
+    return path
+
+
+def startup() -> None:
+    """Wall time of `planner solve instances/base.yaml`, Python start-up included."""
+    with tempfile.TemporaryDirectory() as tmp:
+        runs = []
+        for _ in range(3):
+            t = time.perf_counter()
+            subprocess.run(
+                [
+                    sys.executable,
+                    "-m",
+                    "planner",
+                    "solve",
+                    "instances/base.yaml",
+                    "--out",
+                    tmp,
+                    "--force",
+                ],
+                cwd=ROOT,
+                check=True,
+                capture_output=True,
+            )
+            runs.append(time.perf_counter() - t)
+    print(f"planner solve instances/base.yaml: best {min(runs):.2f}s of {len(runs)} runs")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("instance", nargs="?", help="instance YAML")
+    parser.add_argument("--gen", nargs=3, type=int, metavar=("REGIONS", "YEARS", "TECHS"))
+    parser.add_argument("--scaling", action="store_true", help="four sizes and the fitted exponent")
+    parser.add_argument("--startup", action="store_true", help="time `planner solve base.yaml`")
+    parser.add_argument("--child", nargs="+", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        kind, *rest = args.child
+        answer = {"planner": child_planner, "mps": child_mps, "highs": child_highs}[kind](*rest)
+        print(json.dumps(answer))
+        return
+    if args.startup:
+        startup()
+    with tempfile.TemporaryDirectory() as tmp:
+        if args.instance:
+            report(args.instance, measure(args.instance))
+        if args.gen:
+            report("generated", measure(generated(*args.gen, tmp)))
+        if args.scaling:
+            rows = []
+            for size in SCALING:
+                r = measure(generated(*size, tmp))
+                report(f"{size}", r)
+                rows.append(
+                    (r["planner"]["columns"], r["overhead"], r["time_ratio"], r["memory_ratio"])
+                )
+            print("\ncolumns     overhead(s)  time ratio  memory ratio")
+            for cols, over, tr, mr in rows:
+                print(f"{cols:>9,}  {over:>10.2f}  {tr:>10.3f}  {mr:>12.3f}")
+            cols = np.log([r[0] for r in rows])
+            over = np.log([max(r[1], 1e-6) for r in rows])
+            print(f"fitted exponent of overhead vs columns: {np.polyfit(cols, over, 1)[0]:.3f}")
+
+
+if __name__ == "__main__":
+    main()
