@@ -6,7 +6,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-import numpy as np
 import pyomo.environ as pyo
 import pytest
 
@@ -79,10 +78,9 @@ def test_user_variable_and_objective():
         m.cost.deactivate()
         m.new_cost = pyo.Objective(expr=expr - 1e-3 * m.slack)
 
-    sol, m = solve_route(inst, "direct", extend)
+    sol, _ = solve_route(inst, "direct", extend)
     base, _ = solve_route(inst, "direct")
     assert sol.objective == pytest.approx(base.objective - 1e-3, rel=1e-9)
-    assert np.isfinite(sol.objective)
 
 
 def test_matrix_rows_are_pyomo_constraints():
