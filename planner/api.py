@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from time import perf_counter
 from typing import Any
 
 import numpy as np
 
 from planner.data import prepare
-from planner.diagnose import describe, diagnose
+from planner.diagnose import describe
+from planner.iis import infeasibility_causes
 from planner.model import build_model, layout
 from planner.results import Results, extract
 from planner.schema import Budget, Instance
@@ -24,6 +26,12 @@ def with_budget_total(instance: Instance, total: float) -> Instance:
     return copy
 
 
+def _absolute(source: str) -> str:
+    """A file's absolute path (so results can find their instance from anywhere)."""
+    path = Path(source)
+    return str(path.resolve()) if path.is_file() else source
+
+
 def solve(instance: Instance, options: SolveOptions | None = None) -> Results:
     """Build the model of MODEL.md, solve it with HiGHS and return the result tables."""
     options = options or SolveOptions()
@@ -35,7 +43,7 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> Results:
     lay = layout(m)
     summary: dict[str, Any] = {
         "instance": instance.name,
-        "source": instance.source,
+        "source": _absolute(instance.source),
         "warnings": instance.warnings,
     }
     if lay.infeasible_rows:
@@ -60,7 +68,7 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> Results:
         feasible_solution=sol.has_solution,
     )
     if sol.status == "infeasible":
-        summary["cause"] = [c.render() for c in diagnose(data, lay, hand)]
+        summary["diagnosis"], summary["cause"] = infeasibility_causes(data, lay, hand)
     tables = {}
     if sol.has_solution:
         start = perf_counter()

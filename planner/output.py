@@ -43,7 +43,7 @@ def check_target(target: Path, source: str, force: bool) -> None:
             previous = json.loads(summary.read_text()).get("source")
         except (OSError, ValueError):
             previous = None
-        if previous == source:
+        if previous is not None and Path(previous).resolve() == Path(source).resolve():
             return  # the same instance solved again: replacing it loses nothing new
     raise OutputError(
         f"{target}: the directory is not empty and holds another run's files; "

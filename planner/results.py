@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -31,6 +31,12 @@ class Results:
     def optimal(self) -> bool:
         return self.status == "optimal"
 
+    def bottlenecks(self) -> pd.DataFrame:
+        """Binding, costly limits per year with shadow prices in words (planner.insight)."""
+        from planner.insight import bottlenecks
+
+        return bottlenecks(self)
+
     def __getattr__(self, name: str) -> pd.DataFrame:
         tables = self.__dict__.get("tables", {})
         if name in tables:
@@ -40,9 +46,10 @@ class Results:
 
 def extract(data: ModelData, lay: Layout, sol: Solution) -> dict[str, pd.DataFrame]:
     """All tables for a solution that has primal values."""
-    x = sol.x
-    assert x is not None
-    return {
+    assert sol.x is not None
+    x = np.where(np.abs(sol.x) < 1e-12, 0.0, sol.x)  # no -0.0 or 1e-17 noise in the tables
+    sol = replace(sol, x=x)
+    tables = {
         "schedule": schedule_table(data, x),
         "commodities": commodity_table(data, x, sol.duals.get("balance"), lay),
         "resources": resource_table(data, x, sol.duals.get("resource_limit"), lay),
@@ -51,6 +58,10 @@ def extract(data: ModelData, lay: Layout, sol: Solution) -> dict[str, pd.DataFra
         "costs": cost_table(data, x),
         "constraints": constraint_table(data, lay, sol),
     }
+    for table in tables.values():
+        floats = table.select_dtypes("float").columns
+        table[floats] = table[floats] + 0.0  # -0.0 -> 0.0
+    return tables
 
 
 def _years(data: ModelData, n: int) -> np.ndarray:
@@ -316,6 +327,9 @@ def constraint_table(data: ModelData, lay: Layout, sol: Solution) -> pd.DataFram
         if not entries:
             continue
         cols = np.array([e[0] for e in entries])
+        bound = np.array([e[4] for e in entries])
+        # a reduced cost belongs to the upper bound (the limit) only where x sits on it
+        at_bound = x[cols] >= bound - 1e-9 * np.maximum(1.0, bound)
         frames.append(
             _limit_frame(
                 data,
@@ -325,8 +339,10 @@ def constraint_table(data: ModelData, lay: Layout, sol: Solution) -> pd.DataFram
                 [e[3] for e in entries],
                 "<=",
                 x[cols],
-                np.array([e[4] for e in entries]),
-                reduced[cols] if reduced is not None else np.full(cols.size, np.nan),
+                bound,
+                np.where(at_bound, reduced[cols], 0.0)
+                if reduced is not None
+                else np.full(cols.size, np.nan),
             )
         )
     columns = ["constraint", "name", "region", "year", "sense", "value", "bound", "slack"]

@@ -169,7 +169,7 @@ class Technology(Strict):
     max_activity: RegionalSeries | None = None
     build_growth: BuildGrowth | None = None
     unit_size: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
-    regions: list[Name] | None = None
+    regions: Annotated[list[Name], Field(min_length=1)] | None = None
     capacity_unit: str = ""
 
 
