@@ -8,6 +8,7 @@ from planner.model import build_model
 from planner.results import Results
 from planner.schema import Instance
 from planner.solver import SolveOptions
+from planner.sweep import sweep
 
 __all__ = [
     "Instance",
@@ -18,6 +19,7 @@ __all__ = [
     "load_instance",
     "prepare",
     "solve",
+    "sweep",
     "validate_instance",
     "with_budget_total",
 ]

@@ -5,23 +5,50 @@ Exit codes: 0 optimal (or valid), 1 bad input, 2 infeasible, 3 not solved to opt
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 from rich.table import Table
+from typer.core import TyperGroup
 
 from planner.api import solve, with_budget_total
+from planner.cli_sweep import sweep_cmd
 from planner.data import prepare
 from planner.errors import InstanceError
 from planner.loader import load_instance
-from planner.output import FORMATS, OutputError, write_results
+from planner.output import FORMATS, OutputError, check_target, write_results
 from planner.results import Results
 from planner.schema import LAYERS, Instance
 from planner.solver import SolveOptions
 
+EXIT_BAD_INPUT = 1
+EXIT_INFEASIBLE = 2
+EXIT_NOT_OPTIMAL = 3
+
+
+class _Group(TyperGroup):
+    """Click's usage errors (a missing or malformed option) are bad input: exit code 1, as
+    every bad input, not click's 2 (which here means infeasible)."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except typer.TyperException as exc:  # click's errors, as typer vendors them
+            exc.show()  # type: ignore[attr-defined]
+            sys.exit(EXIT_BAD_INPUT)
+        except typer.Abort:
+            err.print("aborted")
+            sys.exit(EXIT_BAD_INPUT)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 app = typer.Typer(
+    cls=_Group,
     help="Plan energy, chips, datacenters, models and apps to meet AI demand at least cost.",
     no_args_is_help=True,
     add_completion=False,
@@ -29,10 +56,6 @@ app = typer.Typer(
 )
 out = Console(highlight=False)
 err = Console(stderr=True, highlight=False)
-
-EXIT_BAD_INPUT = 1
-EXIT_INFEASIBLE = 2
-EXIT_NOT_OPTIMAL = 3
 
 InstanceArg = Annotated[Path, typer.Argument(help="Instance YAML file.", show_default=False)]
 
@@ -99,11 +122,19 @@ def solve_cmd(
         bool, typer.Option("--force", help="Replace another run's results in --out.")
     ] = False,
     verbose: Annotated[bool, typer.Option("--verbose", help="Show the HiGHS log.")] = False,
+    report: Annotated[
+        bool, typer.Option("--report", help="Also write OUT/report.html (see `planner report`).")
+    ] = False,
 ) -> None:
     """Solve an instance and write every result table plus summary.json into --out."""
     formats = _formats(fmt)
     inst = _load(instance)
     _warn(inst)
+    try:
+        check_target(out_dir, inst.source, force)  # before solving: refuse early
+    except OutputError as exc:
+        err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
     if budget_total is not None:
         inst = with_budget_total(inst, budget_total)
     results = solve(inst, SolveOptions(mip_gap=mip_gap, time_limit=time_limit, verbose=verbose))
@@ -113,6 +144,10 @@ def solve_cmd(
         err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     print_summary(results, out_dir)
+    if report:
+        from planner.report import build_report
+
+        out.print(f"report written to {build_report(out_dir, out_dir / 'report.html')}")
     if results.status == "infeasible":
         raise typer.Exit(EXIT_INFEASIBLE)
     if results.status != "optimal":
@@ -164,6 +199,76 @@ def print_summary(results: Results, out_dir: Path) -> None:
         f"{s['rows']:,} rows x {s['columns']:,} columns, solved in "
         f"{s['times'].get('solve', 0):.2f} s; results in {out_dir}/"
     )
+
+
+MoneyOpt = Annotated[str, typer.Option("--money", help="Label of the instance's money unit.")]
+
+
+def _results_of(source: Path) -> Results:
+    """A results directory read back, or an instance file solved now."""
+    from planner.results_io import ResultsDirError, load_results
+
+    if source.is_dir():
+        try:
+            return load_results(source)
+        except ResultsDirError as exc:
+            err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
+    inst = _load(source)
+    _warn(inst)
+    return solve(inst)
+
+
+@app.command()
+def explain(
+    source: Annotated[
+        Path, typer.Argument(help="Results directory or instance YAML.", show_default=False)
+    ],
+    top: Annotated[int, typer.Option("--top", help="Bottlenecks shown per year.", min=1)] = 5,
+    money: MoneyOpt = "cost units",
+) -> None:
+    """Why the plan looks as it does: binding limits per year with shadow prices, and prices."""
+    from planner.insight import explain_lines, price_lines
+
+    results = _results_of(source)
+    for line in explain_lines(results, top=top, money=money):
+        out.print(line, soft_wrap=True)
+    if results.tables:
+        out.print("[bold]marginal cost of each commodity (that year's money per unit):[/]")
+        for line in price_lines(results, money=money):
+            out.print(f"  {line}", soft_wrap=True)
+    if results.status == "infeasible":
+        raise typer.Exit(EXIT_INFEASIBLE)
+    if results.status != "optimal":
+        raise typer.Exit(EXIT_NOT_OPTIMAL)
+
+
+@app.command("report")
+def report_cmd(
+    results_dir: Annotated[
+        Path, typer.Argument(help="A `planner solve --out` directory.", show_default=False)
+    ],
+    output: Annotated[Path, typer.Option("--output", "-o", help="HTML file to write.")] = Path(
+        "report.html"
+    ),
+    png: Annotated[
+        bool, typer.Option("--png", help="Also write each chart as PNG (kaleido + Chromium).")
+    ] = False,
+    money: MoneyOpt = "cost units",
+) -> None:
+    """Write a self-contained HTML report (charts work offline) of a results directory."""
+    from planner.report import build_report
+    from planner.results_io import ResultsDirError
+
+    try:
+        path = build_report(results_dir, output, money=money, png=png)
+    except ResultsDirError as exc:
+        err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    out.print(f"report written to {path}")
+
+
+app.command("sweep")(sweep_cmd)
 
 
 def main() -> None:

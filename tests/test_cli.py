@@ -39,7 +39,15 @@ def test_solve_writes_every_table_and_summary(tmp_path):
     assert summary["objective"] == pytest.approx(10661.725457614848, rel=1e-9)
     for key in ("rows", "columns", "nonzeros", "solver", "times"):
         assert key in summary
-    for table in ("schedule", "commodities", "resources", "flows", "budget", "costs", "constraints"):
+    for table in (
+        "schedule",
+        "commodities",
+        "resources",
+        "flows",
+        "budget",
+        "costs",
+        "constraints",
+    ):
         assert (out / f"{table}.csv").is_file()
         assert (out / f"{table}.parquet").is_file()
     assert (out / "results.xlsx").is_file()
@@ -65,7 +73,9 @@ def test_bad_input_exits_1_without_traceback(tmp_path):
     bad.write_text(TINY.read_text().replace("lifetime: 30", "lifetime: 0"))
     result = invoke("solve", bad, "--out", tmp_path / "o")
     assert result.exit_code == 1
-    assert "technologies.solar.lifetime: must be >= 1, got 0. Fix: use a value >= 1" in result.output
+    assert (
+        "technologies.solar.lifetime: must be >= 1, got 0. Fix: use a value >= 1" in result.output
+    )
     assert "Traceback" not in result.output
     assert not (tmp_path / "o").exists()
 
@@ -104,10 +114,13 @@ def test_output_of_another_run_needs_force(tmp_path):
     assert invoke("solve", TINY, "--out", out).exit_code == 0
 
 
-def test_bad_format_is_a_usage_error(tmp_path):
+def test_usage_errors_are_bad_input(tmp_path):
     result = invoke("solve", TINY, "--out", tmp_path / "o", "--format", "docx")
-    assert result.exit_code == 2
+    assert result.exit_code == 1
     assert "use one or more of csv, parquet, xlsx" in result.output
+    missing = invoke("solve", TINY)
+    assert missing.exit_code == 1
+    assert "Missing option '--out'" in missing.output
 
 
 def test_python_dash_m(tmp_path):
