@@ -97,7 +97,10 @@ def _headline(tables: dict) -> dict[str, Any]:
         },
         "binding_resources": sorted({f"{r.resource} ({r.region})" for r in binding.itertuples()}),
         "max_shadow_price": {
-            f"{name[0]} ({name[1]})": float(group["shadow_price"].max())
+            f"{name[0]} ({name[1]})": {
+                "value": float(group["shadow_price"].max()),
+                "per": str(group["unit"].iloc[0]),
+            }
             for name, group in binding.groupby(["resource", "region"])
         }
         if len(binding)

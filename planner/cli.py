@@ -154,6 +154,11 @@ def solve_cmd(
         raise typer.Exit(EXIT_NOT_OPTIMAL)
 
 
+def _number(value: float) -> str:
+    """Readable quantity: 3 significant digits below 1000, whole numbers with commas above."""
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:.3g}"
+
+
 def print_summary(results: Results, out_dir: Path) -> None:
     """Objective, what was built per layer, unserved demand, binding resources."""
     s = results.summary
@@ -184,15 +189,16 @@ def print_summary(results: Results, out_dir: Path) -> None:
             final = group.loc[group["year"] == last, "capacity"].sum()
             if built > 1e-9 or final > 1e-9:
                 unit = group["capacity_unit"].iloc[0]
-                table.add_row(layer, str(tech), f"{built:,.4g}", f"{final:,.4g}", unit)
+                table.add_row(layer, str(tech), _number(built), _number(final), unit)
     out.print(table)
     for commodity, info in s.get("unserved", {}).items():
         out.print(f"unserved {commodity}: {info['amount']:,.4g} ({info['share']:.1%} of demand)")
     binding = s.get("max_shadow_price", {})
     if binding:
         out.print("binding resources (highest shadow price over the years):")
-        for name, price in sorted(binding.items(), key=lambda kv: -kv[1]):
-            out.print(f"  {name}: {price:,.4g} per unit")
+        for name, price in sorted(binding.items(), key=lambda kv: -kv[1]["value"]):
+            per = price["per"] or "unit"
+            out.print(f"  {name}: {price['value']:,.4g} per {per} (that year's money)")
     else:
         out.print("no resource limit binds")
     out.print(
