@@ -15,6 +15,9 @@ from planner.checks import cross_check
 from planner.errors import InstanceError, Problem
 from planner.schema import Instance
 
+_SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+"""libyaml's parser where PyYAML has it (several times faster), else the pure-Python one."""
+
 MAX_BYTES = 20_000_000
 """Largest instance file read (bytes)."""
 MAX_NODES = 2_000_000
@@ -48,7 +51,7 @@ def load_instance(path: str | Path) -> Instance:
 
 def parse_yaml(text: str, file: str) -> tuple[Any, yaml.Node | None]:
     """`yaml.safe_load` that keeps the node tree (for line numbers) and rejects duplicate keys."""
-    loader = yaml.SafeLoader(text)
+    loader = _SafeLoader(text)
     try:
         root = loader.get_single_node()
         if root is not None:

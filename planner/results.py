@@ -253,45 +253,47 @@ def budget_table(
 
 def cost_table(data: ModelData, x: np.ndarray) -> pd.DataFrame:
     """Cost per year, region, layer and component, undiscounted and discounted (§7)."""
-    rows: list[dict[str, Any]] = []
+    frames: list[pd.DataFrame] = []
 
-    def add(layer: str | None, component: str, region: str, values: np.ndarray) -> None:
-        for j, y in enumerate(data.years):
-            if values[j] != 0:
-                rows.append(
-                    {
-                        "year": int(y),
-                        "region": region,
-                        "layer": layer,
-                        "component": component,
-                        "cost": float(values[j]),
-                        "discounted": float(values[j] * data.df[j]),
-                    }
-                )
+    def add(layer: str | None, component: str, regions: list[str], values: np.ndarray) -> None:
+        """values: (region, year) block of costs for one layer and component."""
+        frames.append(
+            pd.DataFrame(
+                {
+                    "year": np.tile(data.years, len(regions)),
+                    "region": np.repeat(regions, data.ny),
+                    "layer": layer,
+                    "component": component,
+                    "cost": values.ravel(),
+                }
+            )
+        )
 
     for t in data.techs:
         build = np.where(t.b_col >= 0, x[np.maximum(t.b_col, 0)], 0.0)
-        cap = (data.capacity(t).A @ x + data.capacity(t).const).reshape(len(t.regions), data.ny)
-        alive = data.alive(t)  # [y, b]
-        annuity = t.crf * (t.capex * build) @ alive.T
-        for i, r in enumerate(t.regions):
-            add(t.layer, "annuity", r, annuity[i])
-            add(t.layer, "fixed", r, t.fixed_om[i] * cap[i])
-            add(t.layer, "variable", r, t.variable_om[i] * x[t.x_col[i]])
+        cap = data.capacity(t)
+        capacity = (cap.A @ x + cap.const).reshape(len(t.regions), data.ny)
+        add(t.layer, "annuity", t.regions, t.crf * (t.capex * build) @ data.alive(t).T)
+        add(t.layer, "fixed", t.regions, t.fixed_om * capacity)
+        add(t.layer, "variable", t.regions, t.variable_om * x[t.x_col])
     for c, col in data.u_col.items():
-        layer = data.instance.commodities[c].layer
-        for i, r in enumerate(data.regions):
-            vals = np.where(col[i] >= 0, x[np.maximum(col[i], 0)], 0.0) * data.unmet_cost[c]
-            add(layer, "unserved", r, vals)
+        unserved = np.where(col >= 0, x[np.maximum(col, 0)], 0.0)
+        add(
+            data.instance.commodities[c].layer,
+            "unserved",
+            data.regions,
+            unserved * data.unmet_cost[c],
+        )
     for link in data.links:
         layer = data.instance.commodities[link.commodity].layer
-        add(layer, "trade", link.origin, link.cost * x[link.col])
-    table = pd.DataFrame(
-        rows, columns=["year", "region", "layer", "component", "cost", "discounted"]
-    )
-    return table.groupby(
-        ["year", "region", "layer", "component"], as_index=False, dropna=False
-    ).sum()
+        add(layer, "trade", [link.origin], (link.cost * x[link.col])[None, :])
+    columns = ["year", "region", "layer", "component", "cost"]
+    table = _concat(frames, columns)
+    table = table[table["cost"] != 0]
+    table = table.groupby(columns[:-1], as_index=False, dropna=False, sort=True)["cost"].sum()
+    discount = dict(zip(data.years.tolist(), data.df.tolist(), strict=True))
+    table["discounted"] = table["cost"] * table["year"].map(discount)
+    return table
 
 
 def constraint_table(data: ModelData, lay: Layout, sol: Solution) -> pd.DataFrame:
