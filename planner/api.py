@@ -12,6 +12,7 @@ from planner.data import prepare
 from planner.diagnose import describe
 from planner.iis import infeasibility_causes
 from planner.model import build_model, layout
+from planner.numerics import VIOLATION_TOL, max_violation
 from planner.results import Results, extract
 from planner.schema import Budget, Instance
 from planner.solver import SolveOptions, handoff, run
@@ -69,14 +70,35 @@ def solve(instance: Instance, options: SolveOptions | None = None) -> Results:
     )
     if sol.status == "infeasible":
         summary["diagnosis"], summary["cause"] = infeasibility_causes(data, lay, hand)
-    tables = {}
+    del hand  # HiGHS's memory goes before the tables are built
+    status = sol.status
     if sol.has_solution:
+        assert sol.x is not None
+        violation = max_violation(data, lay, sol.x)
+        summary["max_violation"] = violation
+        if violation > VIOLATION_TOL:
+            status = "numerical_trouble"
+            summary["cause"] = [
+                f"HiGHS returned a solution that violates a constraint by {violation:.2e} "
+                f"(relative; tolerance {VIOLATION_TOL:g}): it is not a plan. Rescale the "
+                "instance's units (see the coefficient-range warnings) and solve again"
+            ]
+    summary["status"] = status
+    summary["solution"] = (
+        "none"
+        if not sol.has_solution or status == "numerical_trouble"
+        else "optimal"
+        if status == "optimal"
+        else "feasible, not proven optimal"
+    )
+    tables = {}
+    if summary["solution"] != "none":
         start = perf_counter()
         tables = extract(data, lay, sol)
         times["extract"] = perf_counter() - start
         summary.update(_headline(tables))
     summary["times"] = times
-    return Results(sol.status, sol.objective, summary, tables)
+    return Results(status, sol.objective, summary, tables)
 
 
 def _headline(tables: dict) -> dict[str, Any]:

@@ -7,6 +7,7 @@ import difflib
 import numpy as np
 
 from planner.errors import Problem
+from planner.numerics import scaling_warnings
 from planner.schema import Instance, RegionalValue
 from planner.series import is_region_map, regional_array
 
@@ -18,12 +19,26 @@ FULL_REGION_MAP = ("capex", "fixed_om", "variable_om", "output_per_capacity")
 REGIONAL_KEYS = (*FULL_REGION_MAP, "residual", "max_build", "max_capacity", "max_activity")
 
 
-def _unknown(name: str, kind: str, known: list[str]) -> str:
+MAX_LISTED = 20
+"""Most names listed in a message (and compared for a spelling suggestion: 20 * 50)."""
+
+
+def _unknown_name(name: str, kind: str, known: list[str], suggest: bool = True) -> str:
     if not known:
         return f"define '{name}' first: the instance has no {kind}"
-    close = difflib.get_close_matches(name, known, n=1)
+    close = []
+    if suggest and len(known) <= 50 * MAX_LISTED:
+        close = difflib.get_close_matches(name, known, n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""
-    return f"{hint}use one of the {kind}: {', '.join(known)}"
+    return f"{hint}use one of the {kind}: {_listed(known)}"
+
+
+def _listed(names: list[str]) -> str:
+    """Names joined by commas, at most MAX_LISTED of them."""
+    listed = ", ".join(names[:MAX_LISTED])
+    if len(names) > MAX_LISTED:
+        listed += f", ... ({len(names) - MAX_LISTED:,} more)"
+    return listed
 
 
 def cross_check(inst: Instance) -> tuple[list[Problem], list[Problem]]:
@@ -33,6 +48,11 @@ def cross_check(inst: Instance) -> tuple[list[Problem], list[Problem]]:
     regions = list(inst.regions)
     commodities = list(inst.commodities)
     resources = list(inst.resources)
+    items = commodities + resources
+
+    def _unknown(name: str, kind: str, known: list[str]) -> str:
+        # spelling suggestions for the first problems only: difflib is slow on many names
+        return _unknown_name(name, kind, known, suggest=len(problems) < MAX_LISTED)
 
     if inst.years.end - inst.years.start + 1 > MAX_YEARS:
         problems.append(
@@ -42,11 +62,13 @@ def cross_check(inst: Instance) -> tuple[list[Problem], list[Problem]]:
                 f"use at most {MAX_YEARS} years",
             )
         )
+    region_set: set[str] = set()
     for i, region in enumerate(regions):
-        if region in regions[:i]:
+        if region in region_set:
             problems.append(
                 Problem(f"regions.{i}", f"region '{region}' is listed twice", "list it once")
             )
+        region_set.add(region)
     for name in resources:
         if name in inst.commodities:
             problems.append(
@@ -60,8 +82,9 @@ def cross_check(inst: Instance) -> tuple[list[Problem], list[Problem]]:
     def check_regions(value: RegionalValue | None, path: str, allowed: list[str]) -> None:
         if not is_region_map(value):
             return
+        allowed_set = region_set if allowed is regions else set(allowed)
         for region in value:  # type: ignore[union-attr]
-            if region not in regions:
+            if region not in region_set:
                 problems.append(
                     Problem(
                         f"{path}.{region}",
@@ -70,7 +93,7 @@ def cross_check(inst: Instance) -> tuple[list[Problem], list[Problem]]:
                         + "; write years as unquoted integers",
                     )
                 )
-            elif region not in allowed:
+            elif region not in allowed_set:
                 warnings.append(
                     Problem(
                         f"{path}.{region}",
@@ -112,14 +135,15 @@ def cross_check(inst: Instance) -> tuple[list[Problem], list[Problem]]:
                         Problem(
                             f"{base}.inputs.{kind}.{item}",
                             f"'{item}' is neither a commodity nor a resource",
-                            _unknown(item, "commodities and resources", commodities + resources),
+                            _unknown(item, "commodities and resources", items),
                         )
                     )
         allowed = regions
         if tech.regions is not None:
             allowed = []
+            allowed_seen: set[str] = set()
             for i, region in enumerate(tech.regions):
-                if region not in regions:
+                if region not in region_set:
                     problems.append(
                         Problem(
                             f"{base}.regions.{i}",
@@ -127,7 +151,7 @@ def cross_check(inst: Instance) -> tuple[list[Problem], list[Problem]]:
                             _unknown(region, "regions", regions),
                         )
                     )
-                elif region in allowed:
+                elif region in allowed_seen:
                     problems.append(
                         Problem(
                             f"{base}.regions.{i}", f"'{region}' is listed twice", "list it once"
@@ -135,6 +159,7 @@ def cross_check(inst: Instance) -> tuple[list[Problem], list[Problem]]:
                     )
                 else:
                     allowed.append(region)
+                    allowed_seen.add(region)
         for key in REGIONAL_KEYS:
             value = getattr(tech, key)
             check_regions(value, f"{base}.{key}", allowed)
@@ -144,7 +169,7 @@ def cross_check(inst: Instance) -> tuple[list[Problem], list[Problem]]:
                     problems.append(
                         Problem(
                             f"{base}.{key}",
-                            f"the region map does not list {', '.join(missing)}",
+                            f"the region map does not list {_listed(missing)}",
                             f"give a value for every region where '{name}' may exist",
                         )
                     )
@@ -187,4 +212,6 @@ def cross_check(inst: Instance) -> tuple[list[Problem], list[Problem]]:
             problems.append(
                 Problem(f"{base}.to", "a link must join two different regions", "change `to`")
             )
+    if not problems:
+        warnings += scaling_warnings(inst)
     return problems, warnings

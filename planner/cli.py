@@ -1,10 +1,12 @@
 """Command line: `planner validate|solve`. It parses and prints; the library does the work.
 
-Exit codes: 0 optimal (or valid), 1 bad input, 2 infeasible, 3 not solved to optimality.
+Exit codes: 0 optimal (or valid), 1 bad input, 2 infeasible, 3 not solved to optimality,
+130 interrupted (Ctrl-C or SIGTERM; the output directory is left as it was).
 """
 
 from __future__ import annotations
 
+import signal
 import sys
 from pathlib import Path
 from typing import Annotated, Any
@@ -27,6 +29,7 @@ from planner.solver import SolveOptions
 EXIT_BAD_INPUT = 1
 EXIT_INFEASIBLE = 2
 EXIT_NOT_OPTIMAL = 3
+EXIT_INTERRUPTED = 130  # the shell's code for a run stopped by SIGINT
 
 
 class _Group(TyperGroup):
@@ -36,8 +39,12 @@ class _Group(TyperGroup):
     def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
         if not standalone_mode:
             return super().main(*args, standalone_mode=False, **kwargs)
+        signal.signal(signal.SIGTERM, signal.default_int_handler)  # SIGTERM stops like Ctrl-C
         try:
             code = super().main(*args, standalone_mode=False, **kwargs)
+        except KeyboardInterrupt:
+            err.print("[bold red]interrupted[/]")
+            sys.exit(EXIT_INTERRUPTED)
         except typer.TyperException as exc:  # click's errors, as typer vendors them
             exc.show()  # type: ignore[attr-defined]
             sys.exit(EXIT_BAD_INPUT)
@@ -137,12 +144,19 @@ def solve_cmd(
         raise typer.Exit(EXIT_BAD_INPUT) from None
     if budget_total is not None:
         inst = with_budget_total(inst, budget_total)
-    results = solve(inst, SolveOptions(mip_gap=mip_gap, time_limit=time_limit, verbose=verbose))
+    options = SolveOptions(mip_gap=mip_gap, time_limit=time_limit, verbose=verbose)
     try:
+        results = solve(inst, options)
         write_results(results, out_dir, formats, force=force)
     except OutputError as exc:
         err.print(f"[bold red]error:[/] {exc}", soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    except KeyboardInterrupt:
+        err.print(
+            f"[bold red]interrupted:[/] nothing was written; {out_dir} holds what it held before",
+            soft_wrap=True,
+        )
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     print_summary(results, out_dir)
     if report:
         from planner.report import build_report
@@ -169,9 +183,12 @@ def print_summary(results: Results, out_dir: Path) -> None:
         out.print(f"summary written to {out_dir}/summary.json")
         return
     colour = "green" if results.optimal else "yellow"
-    out.print(f"[bold {colour}]{results.status}[/]  objective {results.objective:,.6g}")
+    objective = "none" if results.objective is None else f"{results.objective:,.6g}"
+    out.print(f"[bold {colour}]{results.status}[/]  objective {objective}")
     if not results.tables:
-        out.print("no feasible solution was found; nothing but summary.json was written")
+        for cause in s.get("cause", []):
+            out.print(f"  - {cause}", soft_wrap=True)
+        out.print("no usable solution; nothing but summary.json was written")
         return
     if not results.optimal:
         out.print("[yellow]the tables hold the best feasible solution found, not an optimum[/]")

@@ -11,6 +11,7 @@ import json
 import math
 import os
 import shutil
+import signal
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -87,6 +88,7 @@ def write_results(
                 for name, table in results.tables.items():
                     table.to_excel(book, sheet_name=name, index=False)
         (staging / "summary.json").write_text(json.dumps(_clean(results.summary), indent=2))
+        _sync(staging)
         _swap(staging, target)
     finally:
         if staging.exists():
@@ -94,13 +96,31 @@ def write_results(
     return target
 
 
+def _sync(directory: Path) -> None:
+    """Flush every file of `directory`, and the directory itself, to disk."""
+    for path in directory.iterdir():
+        with open(path, "rb") as f:
+            os.fsync(f.fileno())
+    fd = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
 def _swap(staging: Path, target: Path) -> None:
-    """Replace `target` by `staging` (two renames; the old directory is removed after)."""
+    """Replace `target` by `staging`: two renames with SIGINT/SIGTERM held back in between, so
+    an interruption leaves the old directory or the new one, never neither."""
     backup = _backup(target)
     if backup.exists():
         shutil.rmtree(backup)
-    if target.exists():
-        target.rename(backup)
-    os.replace(staging, target)
+    held = {signal.SIGINT, signal.SIGTERM}
+    signal.pthread_sigmask(signal.SIG_BLOCK, held)
+    try:
+        if target.exists():
+            target.rename(backup)
+        os.replace(staging, target)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, held)
     if backup.exists():
         shutil.rmtree(backup)

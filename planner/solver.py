@@ -299,11 +299,26 @@ def handoff(m: pyo.ConcreteModel, options: SolveOptions) -> Handoff:
     )
 
 
+def interruptible_run(h: highspy.Highs) -> None:
+    """`h.run()` in HiGHS's solver thread, so that Ctrl-C (or SIGTERM mapped to it) stops the
+    solve promptly: HiGHS is asked to stop, and KeyboardInterrupt is raised once it has."""
+    h.HandleUserInterrupt = True
+    h.startSolve()
+    try:
+        while not h.wait(0.1)[0]:
+            pass
+    except KeyboardInterrupt:
+        h.cancelSolve()
+        while not h.wait(0.1)[0]:
+            pass
+        raise
+
+
 def run(hand: Handoff) -> Solution:
     """Solve; for a MILP, fix the integers and re-solve the LP for duals (MODEL.md §8)."""
     h = hand.highs
     start = perf_counter()
-    h.run()
+    interruptible_run(h)
     times = {"solve": perf_counter() - start}
     status = _STATUS.get(h.getModelStatus().name, "error")
     info = h.getInfo()
@@ -321,7 +336,7 @@ def run(hand: Handoff) -> Solution:
         )
         h.changeColsBounds(hand.integer.size, hand.integer, fixed, fixed)
         h.setOptionValue("output_flag", False)
-        h.run()
+        interruptible_run(h)
         times["fixed_lp"] = perf_counter() - start
     sol = h.getSolution()
     duals: dict[str, np.ndarray] = {}
