@@ -2,7 +2,8 @@
 
 Exit codes: 0 every point optimal, 1 bad input (instance, --param, output directory),
 2 the sweep finished and every failed point is infeasible, 3 other failures (time limit,
-errors, points that did not finish: rerun with --resume).
+errors, a point whose worker process died twice, points that did not finish: rerun with
+--resume).
 """
 
 from __future__ import annotations

@@ -15,6 +15,11 @@ Durability: with `out`, every finished point is written at once as its own Parqu
 process that drives the sweep. `resume=True` skips the points already on disk. A lock
 (`fcntl.flock` on DIR/.lock, released by the kernel even on SIGKILL) refuses a second
 sweep writing the same directory.
+
+Faults: a local worker process that dies (killed, out of memory) is replaced; the point it
+was solving is retried once, then recorded with status "worker_died", and the sweep goes
+on. On Dask, the scheduler re-runs a task whose worker died (up to its allowed-failures);
+a point that arrives twice is recorded once.
 """
 
 from __future__ import annotations
@@ -26,14 +31,14 @@ import json
 import math
 import multiprocessing as mp
 import os
-import queue as queue_mod
+import signal
 import socket
 import threading
 import time
 import traceback
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
+from multiprocessing import connection
 from pathlib import Path
 from time import perf_counter
 from typing import Any
@@ -249,8 +254,11 @@ def summarise(
     return row, schedule
 
 
-def _failed(index: int, point: Mapping[str, float], error: BaseException) -> dict[str, Any]:
-    text = "".join(traceback.format_exception_only(type(error), error)).strip()
+def _failed(index: int, point: Mapping[str, float], error: BaseException | str) -> dict[str, Any]:
+    if isinstance(error, BaseException):
+        text = "".join(traceback.format_exception_only(type(error), error)).strip()
+    else:
+        text = error
     return {
         "point": index,
         **{k: float(v) for k, v in point.items()},
@@ -281,6 +289,7 @@ def solve_chunk(
     model = _warm_for(key, options)
     done = []
     for index, point in chunk:
+        _fault(index)
         try:
             outcome = model.solve(apply(instance, point))
             item = summarise(index, point, outcome, keep)
@@ -292,6 +301,24 @@ def solve_chunk(
         else:
             done.append(item)
     return done
+
+
+def _fault(index: int) -> None:
+    """Tests only: PLANNER_SWEEP_FAULT="POINT" makes the process that starts solving POINT
+    kill itself with SIGKILL (as the out-of-memory killer would), every time;
+    "POINT:FILE" only the first time (the process that creates FILE)."""
+    spec = os.environ.get("PLANNER_SWEEP_FAULT")
+    if spec is None:
+        return
+    point, _, once = spec.partition(":")
+    if int(point) != index:
+        return
+    if once:
+        try:
+            os.close(os.open(once, os.O_CREAT | os.O_EXCL | os.O_WRONLY))
+        except FileExistsError:
+            return
+    os.kill(os.getpid(), signal.SIGKILL)
 
 
 # --- the output directory ------------------------------------------------------------------
@@ -521,8 +548,8 @@ def sweep(
     `distributed.Client`). out: a directory; each finished point is written there at once,
     then sweep.parquet and sweep.csv. resume: continue the sweep already in `out`.
     keep="schedule": also keep every point's build schedule, in ``table.attrs["schedules"]``
-    (and out/schedule.parquet). A failed point (infeasible, time limit, error) is a row with
-    its status; it does not stop the sweep.
+    (and out/schedule.parquet). A failed point (infeasible, time limit, error, a worker
+    process that died on it twice) is a row with its status; it does not stop the sweep.
     """
     if keep not in KEEP:
         raise ParamError(f"keep must be None or 'schedule', got {keep!r}")
@@ -634,23 +661,41 @@ class _DaskSink:
         self._queue.put(item)
 
 
-_QUEUE: Any = None
+def _worker(
+    conn: Any, instance: Instance, key: str, options: SolveOptions, keep: str | None
+) -> None:
+    """A local worker process: solve each chunk it is sent, send back each point's row."""
+    sink = _Direct(conn.send)
+    with contextlib.suppress(EOFError, BrokenPipeError):  # the sweep has gone
+        while (chunk := conn.recv()) is not None:
+            solve_chunk(instance, key, chunk, options, keep, sink)
 
 
-def _init_worker(q: Any) -> None:
-    global _QUEUE
-    _QUEUE = q
+@dataclass
+class _Running:
+    """A local worker process, its pipe and the points of its chunk not yet received."""
+
+    process: Any
+    conn: Any
+    work: list[tuple[int, dict[str, float]]]
 
 
-def _local_chunk(
-    instance: Instance,
-    key: str,
-    chunk: list[tuple[int, dict[str, float]]],
-    options: SolveOptions,
-    keep: str | None,
-) -> int:
-    solve_chunk(instance, key, chunk, options, keep, _QUEUE)
-    return len(chunk)
+def _received(conn: Any) -> tuple[list[Any], bool]:
+    """The items waiting on `conn`, and whether its other end has closed."""
+    items = []
+    try:
+        while conn.poll():
+            items.append(conn.recv())
+    except (EOFError, OSError):  # the worker has died, maybe mid-message
+        return items, True
+    return items, False
+
+
+def _death(code: int | None) -> str:
+    if code is not None and code < 0:
+        hint = "; out of memory?" if -code == signal.SIGKILL else ""
+        return f"signal {-code}: {signal.strsignal(-code)}{hint}"
+    return f"exit code {code}"
 
 
 def _drain(
@@ -660,15 +705,19 @@ def _drain(
     expected: int,
     grace: float = 10.0,
 ) -> list[BaseException]:
-    """Record items as they arrive until all `expected` did, or every task has ended and
-    nothing more arrived for `grace` seconds; return the tasks' errors in that case."""
-    received = 0
+    """Record items as they arrive until all `expected` points did, or every task has ended
+    and nothing more arrived for `grace` seconds; return the tasks' errors in that case.
+    A point that arrives twice (from a task Dask re-ran after its worker died) is recorded
+    once."""
+    seen: set[int] = set()
     ended_at: float | None = None
-    while received < expected:
+    while len(seen) < expected:
         items = poll()
         for item in items:
-            record(item)
-        received += len(items)
+            index = int(item[0]["point"])
+            if index not in seen:
+                seen.add(index)
+                record(item)
         if items:
             continue
         if ended_at is None:
@@ -676,21 +725,9 @@ def _drain(
                 ended_at = time.monotonic()
         elif time.monotonic() - ended_at > grace:
             break
-    if received < expected:
+    if len(seen) < expected:
         return [e for e in (_exception(f) for f in futures) if e is not None]
     return []
-
-
-def _poll_local(q: Any) -> list[Any]:
-    try:
-        items = [q.get(timeout=0.2)]
-    except queue_mod.Empty:
-        return []
-    while True:
-        try:
-            items.append(q.get_nowait())
-        except queue_mod.Empty:
-            return items
 
 
 def _poll_dask(q: Any) -> list[Any]:
@@ -704,7 +741,7 @@ def _poll_dask(q: Any) -> list[Any]:
 
 def _exception(future: Any) -> BaseException | None:
     try:
-        return future.exception(timeout=0) if isinstance(future, Future) else future.exception()
+        return future.exception()
     except Exception as exc:
         return exc
 
@@ -719,20 +756,80 @@ def _run_local(
     workers: int,
     chunk_size: int | None,
 ) -> None:
-    """Worker processes (spawned: HiGHS must not be forked), each warm across its chunks."""
+    """Worker processes (spawned: HiGHS must not be forked), each warm across its chunks.
+
+    Each worker has its own pipe, so one that dies (killed, out of memory) takes nothing
+    else with it: a fresh worker goes on with the rest of its chunk, starting with the
+    point it was solving. A point that kills its worker a second time is recorded with
+    status "worker_died" and the chunk goes on without it.
+    """
     ctx = mp.get_context("spawn")
-    q = ctx.Queue()
-    chunks = chunked(todo, workers, chunk_size)
-    with ProcessPoolExecutor(
-        max_workers=min(workers, len(chunks)),
-        mp_context=ctx,
-        initializer=_init_worker,
-        initargs=(q,),
-    ) as pool:
-        futures = [pool.submit(_local_chunk, instance, key, c, options, keep) for c in chunks]
-        errors = _drain(futures, record, lambda: _poll_local(q), len(todo))
-        if errors:
-            raise SweepError(f"a worker failed: {errors[0]!r}")
+    pending = chunked(todo, workers, chunk_size)[::-1]  # pop() takes the first chunk
+    deaths: dict[int, int] = {}
+    live: list[_Running] = []
+    started: list[Any] = []
+
+    def start(work: list[tuple[int, dict[str, float]]]) -> None:
+        conn, child = ctx.Pipe()
+        process = ctx.Process(
+            target=_worker, args=(child, instance, key, options, keep), daemon=True
+        )
+        process.start()
+        child.close()  # the worker holds the only other end: its death is an EOF here
+        started.append(process)
+        live.append(_Running(process, conn, work))
+        send(conn, work)
+
+    def send(conn: Any, message: Any) -> None:
+        with contextlib.suppress(BrokenPipeError):  # a dead worker: wait() reports it next
+            conn.send(message)
+
+    def died(w: _Running) -> None:
+        live.remove(w)
+        w.conn.close()
+        if w.work:
+            index, point = w.work[0]
+            deaths[index] = deaths.get(index, 0) + 1
+            if deaths[index] > 1:
+                text = f"its worker process died twice ({_death(w.process.exitcode)})"
+                row = _failed(index, point, text)
+                row.update(status="worker_died", worker=f"{socket.gethostname()}:{w.process.pid}")
+                record((row, None))
+                w.work = w.work[1:]
+        if w.work:
+            start(w.work)
+        elif pending:
+            start(pending.pop())
+
+    try:
+        while pending and len(live) < workers:
+            start(pending.pop())
+        while live:
+            ready = set(
+                connection.wait([w.conn for w in live] + [w.process.sentinel for w in live])
+            )
+            for w in [w for w in live if w.conn in ready or w.process.sentinel in ready]:
+                items, closed = _received(w.conn)
+                for item in items:
+                    w.work.pop(0)
+                    record(item)
+                if closed:
+                    w.process.join()
+                if not w.process.is_alive():
+                    died(w)
+                elif not w.work:
+                    if pending:
+                        w.work = pending.pop()
+                        send(w.conn, w.work)
+                    else:
+                        send(w.conn, None)
+                        w.conn.close()
+                        live.remove(w)
+    finally:
+        for w in live:
+            w.process.kill()
+        for process in started:
+            process.join()
 
 
 def _run_dask(
@@ -746,7 +843,11 @@ def _run_dask(
     scheduler: str | None,
     chunk_size: int | None,
 ) -> None:
-    """The same chunks as tasks on a Dask cluster; rows come back through a Dask queue."""
+    """The same chunks as tasks on a Dask cluster; rows come back through a Dask queue.
+
+    Dask re-runs a task whose worker died, up to the scheduler's allowed-failures; then the
+    task fails (KilledWorker) and so does the sweep, its finished points kept on disk.
+    """
     from distributed import Client, Queue
 
     own = client is None
