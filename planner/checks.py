@@ -27,7 +27,7 @@ def _unknown_name(name: str, kind: str, known: list[str], suggest: bool = True) 
     if not known:
         return f"define '{name}' first: the instance has no {kind}"
     close = []
-    if suggest and len(known) <= 50 * MAX_LISTED:
+    if suggest and len(known) <= 50 * MAX_LISTED and len(name) <= 100:
         close = difflib.get_close_matches(name, known, n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""
     return f"{hint}use one of the {kind}: {_listed(known)}"

@@ -13,7 +13,7 @@ from pydantic import BaseModel, ValidationError
 
 from planner.checks import cross_check
 from planner.errors import InstanceError, Problem
-from planner.schema import Instance
+from planner.schema import MAX_REGIONS, Instance, show
 
 _SafeLoader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 """libyaml's parser where PyYAML has it (several times faster), else the pure-Python one."""
@@ -22,6 +22,15 @@ MAX_BYTES = 20_000_000
 """Largest instance file read (bytes)."""
 MAX_NODES = 2_000_000
 """Largest number of YAML nodes after alias expansion (guards against alias bombs)."""
+MAX_DEPTH = 64
+"""Deepest nesting of YAML collections (an instance needs about 6)."""
+COUNT_EVENTS_ABOVE = 2_000_000
+"""Files longer than this (characters) are first scanned for their number of YAML events,
+so that a large file of tiny values is rejected before its node tree is built."""
+MAX_ENTRIES = 20_000
+"""Most entries of one YAML mapping (technologies, commodities, a year or region map...)."""
+MAX_PROBLEMS = 50
+"""Most problems reported for one instance (the rest are counted)."""
 
 
 def load_instance(path: str | Path) -> Instance:
@@ -51,22 +60,31 @@ def load_instance(path: str | Path) -> Instance:
 
 def parse_yaml(text: str, file: str) -> tuple[Any, yaml.Node | None]:
     """`yaml.safe_load` that keeps the node tree (for line numbers) and rejects duplicate keys."""
+    if len(text) > COUNT_EVENTS_ABOVE:
+        _count_events(text, file)
     loader = _SafeLoader(text)
     try:
         root = loader.get_single_node()
         if root is not None:
             _check_nodes(root, file)
-        data = loader.construct_document(root) if root is not None else None
+        data = _construct(loader, root, file) if root is not None else None
+    except RecursionError:  # the pure-Python parser recurses; libyaml stops at depth 1000
+        raise InstanceError(file, [_too_deep()]) from None
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         problem = exc.problem or exc.context or "invalid YAML"
+        lines = text.splitlines()
+        tab = mark is not None and mark.line < len(lines) and "\t" in lines[mark.line]
         raise InstanceError(
             file,
             [
                 Problem(
                     "",
                     f"YAML syntax error: {problem}",
-                    "correct the YAML at that line (indentation, ':' after keys, matching quotes)",
+                    "indent with spaces: YAML does not allow tabs"
+                    if tab
+                    else "correct the YAML at that line (indentation, ':' after keys, "
+                    "matching quotes)",
                     mark.line + 1 if mark else None,
                     mark.column + 1 if mark else None,
                 )
@@ -79,53 +97,194 @@ def parse_yaml(text: str, file: str) -> tuple[Any, yaml.Node | None]:
     return data, root
 
 
+def _too_deep(node: yaml.Node | None = None) -> Problem:
+    return Problem(
+        "",
+        f"the YAML nests deeper than {MAX_DEPTH} levels",
+        "an instance nests about 6 levels (technologies.NAME.capex.REGION.YEAR); "
+        "remove the extra brackets or indentation",
+        node.start_mark.line + 1 if node is not None else None,
+        node.start_mark.column + 1 if node is not None else None,
+    )
+
+
+def _too_many(aliases: bool = True) -> Problem:
+    if not aliases:
+        return Problem(
+            "",
+            f"the YAML holds over {MAX_NODES:,} values",
+            "an instance this large is not supported; split it or write fewer values",
+        )
+    return Problem(
+        "",
+        f"the YAML expands to over {MAX_NODES:,} values (aliases nest too deep)",
+        "write the values out or use fewer nested aliases",
+    )
+
+
+def _count_events(text: str, file: str) -> None:
+    """Reject a long file with more than MAX_NODES YAML events, or a list of more than
+    MAX_REGIONS items, before its node tree is built (the tree costs ~300 bytes a node)."""
+    loader = _SafeLoader(text)
+    count = 0
+    open_: list[list[Any]] = []  # per open collection: [start event, node events, limit, why]
+    try:
+        while loader.check_event():
+            event = loader.get_event()
+            count += 1
+            if count > MAX_NODES:
+                raise InstanceError(file, [_too_many(aliases=False)])
+            if isinstance(event, yaml.CollectionEndEvent):
+                open_.pop()
+                continue
+            if not isinstance(event, yaml.NodeEvent):
+                continue
+            if open_:
+                top = open_[-1]
+                top[1] += 1
+                if top[1] > top[2]:
+                    raise InstanceError(file, [top[3](top[0].start_mark, None)])
+            if isinstance(event, yaml.SequenceStartEvent):
+                open_.append([event, 0, MAX_REGIONS, _long_list])
+            elif isinstance(event, yaml.MappingStartEvent):
+                open_.append([event, 0, 2 * MAX_ENTRIES, _long_mapping])  # key and value events
+    except yaml.YAMLError:
+        pass  # the real parse reports it, with its line
+    finally:
+        loader.dispose()
+
+
 def _check_nodes(root: yaml.Node, file: str) -> None:
-    """Reject duplicate mapping keys and alias bombs, counting nodes after alias expansion."""
-    sizes: dict[int, int] = {}
-
-    def size(node: yaml.Node) -> int:
-        known = sizes.get(id(node))
-        if known is not None:
-            return known
+    """Reject duplicate mapping keys, deep nesting and alias bombs (counting nodes after
+    alias expansion). Iterative: a deeply nested file must not exhaust Python's stack."""
+    mapping, sequence = yaml.MappingNode, yaml.SequenceNode
+    sizes: dict[int, int] = {}  # collections only: a scalar counts 1
+    stack: list[tuple[yaml.Node, int]] = [(root, 1)]  # depth < 0: children are counted
+    while stack:
+        node, depth = stack.pop()
+        if depth < 0:
+            total = 1
+            if isinstance(node, mapping):
+                for key, value in node.value:
+                    total += sizes.get(id(key), 1) + sizes.get(id(value), 1)
+            else:
+                for item in node.value:
+                    total += sizes.get(id(item), 1)
+            if total > MAX_NODES:
+                raise InstanceError(file, [_too_many()])
+            sizes[id(node)] = total
+            continue
+        if id(node) in sizes or not isinstance(node, mapping | sequence):
+            continue
+        if depth > MAX_DEPTH:
+            raise InstanceError(file, [_too_deep(node)])
         sizes[id(node)] = 1  # a cycle counts once; the constructor handles it
-        total = 1
-        if isinstance(node, yaml.MappingNode):
-            seen: dict[Any, yaml.Node] = {}
-            for key, value in node.value:
-                if isinstance(key, yaml.ScalarNode):
-                    if key.value in seen:
-                        raise InstanceError(
-                            file,
-                            [
-                                Problem(
-                                    "",
-                                    f"duplicate key '{key.value}' (first at line "
-                                    f"{seen[key.value].start_mark.line + 1})",
-                                    "keep one of them: YAML would silently drop the first",
-                                    key.start_mark.line + 1,
-                                    key.start_mark.column + 1,
-                                )
-                            ],
-                        )
-                    seen[key.value] = key
-                total += size(key) + size(value)
-        elif isinstance(node, yaml.SequenceNode):
-            total += sum(size(item) for item in node.value)
-        if total > MAX_NODES:
-            raise InstanceError(
-                file,
-                [
-                    Problem(
-                        "",
-                        f"the YAML expands to over {MAX_NODES:,} values (aliases nest too deep)",
-                        "write the values out or use fewer nested aliases",
-                    )
-                ],
-            )
-        sizes[id(node)] = total
-        return total
+        stack.append((node, -depth))
+        if isinstance(node, sequence):
+            if len(node.value) > MAX_REGIONS:
+                raise InstanceError(file, [_long_list(node.start_mark, len(node.value))])
+            stack.extend((item, depth + 1) for item in node.value if item.id != "scalar")
+            continue
+        if len(node.value) > MAX_ENTRIES:
+            raise InstanceError(file, [_long_mapping(node.start_mark, len(node.value))])
+        seen: dict[str, yaml.Node] = {}
+        for key, value in node.value:
+            if key.id == "scalar":
+                if key.value in seen:
+                    raise InstanceError(file, [_duplicate(key, seen[key.value])])
+                seen[key.value] = key
+            else:
+                stack.append((key, depth + 1))
+            if value.id != "scalar":
+                stack.append((value, depth + 1))
 
-    size(root)
+
+def _long_list(mark: yaml.Mark, items: int | None) -> Problem:
+    """A list over MAX_REGIONS items (`items` None: counted only that far)."""
+    size = f"{items:,} items, over {MAX_REGIONS:,}" if items else f"over {MAX_REGIONS:,} items"
+    return Problem(
+        "",
+        f"a list of {size}",
+        f"the lists of an instance are lists of regions: give at most {MAX_REGIONS:,}",
+        mark.line + 1,
+        mark.column + 1,
+    )
+
+
+def _long_mapping(mark: yaml.Mark, entries: int | None) -> Problem:
+    """A mapping over MAX_ENTRIES entries (`entries` None: counted only that far)."""
+    size = (
+        f"{entries:,} entries, over {MAX_ENTRIES:,}" if entries else f"over {MAX_ENTRIES:,} entries"
+    )
+    return Problem(
+        "",
+        f"a mapping of {size}",
+        f"an instance needs far fewer; give at most {MAX_ENTRIES:,} names or years in one mapping",
+        mark.line + 1,
+        mark.column + 1,
+    )
+
+
+def _duplicate(key: yaml.Node, first: yaml.Node) -> Problem:
+    return Problem(
+        "",
+        f"duplicate key '{key.value}' (first at line {first.start_mark.line + 1})",
+        "keep one of them: YAML would silently drop the first",
+        key.start_mark.line + 1,
+        key.start_mark.column + 1,
+    )
+
+
+_CONSTRUCT_ERRORS = (ValueError, TypeError, KeyError, AttributeError, OverflowError, IndexError)
+"""What PyYAML's constructors raise on a scalar they cannot read: a date such as 2026-13-45,
+an integer over Python's 4300 digits, `!!int abc`, `!!bool maybe`, `!!timestamp x`."""
+
+
+def _construct(loader: Any, root: yaml.Node, file: str) -> Any:
+    """`construct_document`, with unreadable scalars reported at their line."""
+    try:
+        return loader.construct_document(root)
+    except yaml.YAMLError:
+        raise
+    except _CONSTRUCT_ERRORS as exc:
+        node, reason = _bad_scalar(root) or (root, str(exc))
+        tag = str(node.tag).rsplit(":", 1)[-1]
+        value = node.value if isinstance(node.value, str) else ""
+        shown = value if len(value) <= 40 else value[:37] + "..."
+        reason = reason if len(reason) <= 120 else reason[:117] + "..."
+        raise InstanceError(
+            file,
+            [
+                Problem(
+                    "",
+                    f"cannot read '{shown}' as {tag} ({reason})",
+                    "write a plain number, a valid date or quoted text; drop the !!tag",
+                    node.start_mark.line + 1,
+                    node.start_mark.column + 1,
+                )
+            ],
+        ) from None
+
+
+def _bad_scalar(root: yaml.Node) -> tuple[yaml.Node, str] | None:
+    """The first scalar node that PyYAML's safe constructor cannot read, and why."""
+    constructor = yaml.constructor.SafeConstructor()
+    stack, seen = [root], set()
+    while stack:
+        node = stack.pop()
+        if id(node) in seen:
+            continue
+        seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            try:
+                constructor.construct_object(node)
+            except (yaml.YAMLError, *_CONSTRUCT_ERRORS) as exc:
+                return node, str(exc)
+        elif isinstance(node, yaml.MappingNode):
+            stack.extend(n for pair in reversed(node.value) for n in reversed(pair))
+        elif isinstance(node, yaml.SequenceNode):
+            stack.extend(reversed(node.value))
+    return None
 
 
 def validate_instance(
@@ -146,13 +305,28 @@ def validate_instance(
     try:
         instance = Instance.model_validate(data)
     except ValidationError as exc:
-        problems = [_problem(err, root) for err in exc.errors()]
-        raise InstanceError(file, problems) from None
+        errors = exc.errors(include_url=False)
+        problems = [_problem(err, root) for err in errors[:MAX_PROBLEMS]]
+        raise InstanceError(file, problems + _more(len(errors))) from None
     problems, warnings = cross_check(instance)
     if problems:
-        raise InstanceError(file, [_locate(p, root) for p in problems])
+        shown = [_locate(p, root) for p in problems[:MAX_PROBLEMS]]
+        raise InstanceError(file, shown + _more(len(problems)))
     instance.attach(file, [_locate(w, root).render(file) for w in warnings])
     return instance
+
+
+def _more(count: int) -> list[Problem]:
+    """A last problem that counts the ones not shown (none if all are shown)."""
+    if count <= MAX_PROBLEMS:
+        return []
+    return [
+        Problem(
+            "",
+            f"{count - MAX_PROBLEMS:,} more problems not shown",
+            "fix the ones above and validate again",
+        )
+    ]
 
 
 def _locate(problem: Problem, root: yaml.Node | None) -> Problem:
@@ -247,6 +421,10 @@ def _problem(err: Any, root: yaml.Node | None) -> Problem:
     return Problem(path, message, fix, line, column)
 
 
+def _show_key(loc: tuple[Any, ...]) -> str:
+    return show(loc[-1]) if loc else "''"
+
+
 _TYPE_NAMES = {
     "float_type": "a number",
     "int_type": "a whole number",
@@ -260,10 +438,10 @@ _TYPE_NAMES = {
 
 def _explain(kind: str, loc: tuple[Any, ...], ctx: dict, got: Any, msg: str) -> tuple[str, str]:
     key = str(loc[-1]) if loc else ""
-    shown = repr(got) if len(repr(got)) <= 40 else repr(got)[:37] + "..."
+    shown = show(got)
     if kind == "extra_forbidden":
         allowed = _keys_of(_model_at(loc[:-1]))
-        close = difflib.get_close_matches(key, allowed, n=1)
+        close = difflib.get_close_matches(key, allowed, n=1) if len(key) <= 100 else []
         hint = f"did you mean '{close[0]}'? " if close else ""
         return (
             f"unknown key '{key}'",
@@ -274,10 +452,21 @@ def _explain(kind: str, loc: tuple[Any, ...], ctx: dict, got: Any, msg: str) -> 
             f"required key '{key}' is missing",
             f"add '{key}' (the keys are listed in docs/model.md)",
         )
+    if kind == "float_type" and isinstance(got, int) and not isinstance(got, bool):
+        return f"{shown} is too large for a number", "use a number below 1e308"
+    if kind == "invalid_key":
+        return (
+            f"key {_show_key(loc)} is not text",
+            "write keys as text (names, or the keys listed in docs/model.md)",
+        )
     if kind in _TYPE_NAMES:
-        return f"expected {_TYPE_NAMES[kind]}, got {shown}", f"write {_TYPE_NAMES[kind]} here"
+        example = _EXAMPLES.get(loc[-1] if loc else "", "")
+        fix = f"write {_TYPE_NAMES[kind]} here" + (f", e.g. {example}" if example else "")
+        return f"expected {_TYPE_NAMES[kind]}, got {shown}", fix
     if kind == "greater_than_equal":
         return f"must be >= {ctx['ge']:g}, got {shown}", f"use a value >= {ctx['ge']:g}"
+    if kind == "less_than_equal":
+        return f"must be <= {ctx['le']:g}, got {shown}", f"use a value <= {ctx['le']:g}"
     if kind == "greater_than":
         return f"must be > {ctx['gt']:g}, got {shown}", f"use a value > {ctx['gt']:g}"
     if kind == "less_than":
@@ -288,6 +477,13 @@ def _explain(kind: str, loc: tuple[Any, ...], ctx: dict, got: Any, msg: str) -> 
         return f"{shown} is not allowed", f"use one of: {ctx.get('expected', '')}"
     if kind == "too_short":
         return "must not be empty", "give at least one item"
+    if kind == "string_too_short":
+        return "a name must not be empty", "write a non-empty name"
+    if kind == "too_long":
+        return (
+            f"has {ctx.get('actual_length', 'too many')} items, over {ctx.get('max_length')}",
+            f"list at most {ctx.get('max_length')}",
+        )
     if kind.startswith("series_"):
         return msg, _SERIES_FIX.get(kind, "write a number >= 0, or a mapping {year: number}")
     if kind == "years_order":
@@ -295,12 +491,26 @@ def _explain(kind: str, loc: tuple[Any, ...], ctx: dict, got: Any, msg: str) -> 
     return msg, "correct this value (see docs/model.md for the format)"
 
 
+_EXAMPLES = {
+    "years": "years: {start: 2026, end: 2040}",
+    "regions": "regions: [us, eu]",
+    "commodities": "commodities: {tokens: {unit: Ptokens, demand: 10}}",
+    "resources": "resources: {electricians: {unit: thousand, limit: 5}}",
+    "technologies": "technologies: {solar: {layer: energy, output: electricity, ...}}",
+    "links": "links: {us_eu: {commodity: tokens, from: us, to: eu}}",
+    "inputs": "inputs: {per_activity: {electricity: 0.012}}",
+    "budget": "budget: {total: 50000}",
+}
+"""Examples shown when a section has the wrong type."""
+
 _SERIES_FIX = {
     "series_key": "write years as unquoted integers (2030: 5), or a region name for a region map",
     "series_mixed": "split into {region: {year: value}}",
     "series_empty": "give at least one {year: value} entry, or a single number",
     "series_positive": "use a value > 0",
     "series_finite": "use a finite number",
+    "series_large": "use a number below 1e308",
+    "series_year": "write years between 1 and 9999",
     "series_negative": "use a value >= 0",
     "series_number": "write a number >= 0, or a mapping {year: number} or {region: series}",
 }

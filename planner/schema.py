@@ -9,6 +9,7 @@ Year keys must be integers; a quoted year such as ``"2026"`` is a region name (M
 from __future__ import annotations
 
 import math
+import reprlib
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PlainValidator, PrivateAttr, model_validator
@@ -16,6 +17,13 @@ from pydantic_core import PydanticCustomError
 
 LAYERS = ("energy", "chips", "infrastructure", "models", "applications")
 Layer = Literal["energy", "chips", "infrastructure", "models", "applications"]
+
+MIN_YEAR, MAX_YEAR = 1, 9999
+"""Years of the horizon and year keys of series lie in this range."""
+MAX_LIFETIME = 1000
+"""Largest `lifetime` and `lead_time` (years)."""
+MAX_REGIONS = 10_000
+"""Longest list of regions (checked before the items, so a flood is rejected at once)."""
 
 SeriesValue = float | dict[int, float]
 RegionalValue = float | dict[int, float] | dict[str, float | dict[int, float]]
@@ -29,7 +37,14 @@ def _number(value: Any, where: str, positive: bool) -> float:
             "{where}expected a number, got {got}",
             {"where": where, "got": _show(value)},
         )
-    value = float(value)
+    try:
+        value = float(value)
+    except OverflowError:  # an integer beyond 1.8e308
+        raise PydanticCustomError(
+            "series_large",
+            "{where}{got} is too large for a number",
+            {"where": where, "got": _show(value)},
+        ) from None
     if not math.isfinite(value):
         raise PydanticCustomError(
             "series_finite",
@@ -47,9 +62,21 @@ def _number(value: Any, where: str, positive: bool) -> float:
     return value
 
 
-def _show(value: Any) -> str:
-    text = repr(value)
+_REPR = reprlib.Repr()
+_REPR.maxlevel, _REPR.maxstring, _REPR.maxother, _REPR.maxlong = 3, 40, 40, 40
+
+
+def show(value: Any) -> str:
+    """A short repr for messages: bounded in depth and length (safe for deeply nested,
+    cyclic or huge values)."""
+    try:
+        text = _REPR.repr(value)
+    except Exception:  # a repr that fails must not hide the real problem
+        text = f"<{type(value).__name__}>"
     return text if len(text) <= 40 else text[:37] + "..."
+
+
+_show = show
 
 
 def _key_kind(key: Any) -> str:
@@ -76,6 +103,12 @@ def _series(value: Any, positive: bool, where: str = "") -> SeriesValue:
                     "{where}key {key} is not a year: year keys are unquoted integers",
                     {"where": where, "key": _show(key)},
                 )
+            if not MIN_YEAR <= key <= MAX_YEAR:
+                raise PydanticCustomError(
+                    "series_year",
+                    "{where}year {key} is outside {low}..{high}",
+                    {"where": where, "key": _show(key), "low": MIN_YEAR, "high": MAX_YEAR},
+                )
             out[key] = _number(item, f"{where}year {key}: ", positive)
         return out
     return _number(value, where, positive)
@@ -85,7 +118,19 @@ def _regional(value: Any, positive: bool) -> RegionalValue:
     if isinstance(value, dict) and value:
         kinds = {_key_kind(k) for k in value}
         if kinds == {"region"}:
-            return {key: _series(item, positive, f"region {key}: ") for key, item in value.items()}
+            return {
+                key: _series(
+                    item, positive, f"region {key if len(key) <= 40 else key[:37] + '...'}: "
+                )
+                for key, item in value.items()
+            }
+        if "region" in kinds and "bad" in kinds:
+            bad = next(k for k in value if _key_kind(k) == "bad")
+            raise PydanticCustomError(
+                "series_key",
+                "key {key} is neither a year nor a region name",
+                {"key": _show(bad)},
+            )
         if "region" in kinds:
             raise PydanticCustomError(
                 "series_mixed",
@@ -104,6 +149,7 @@ Series = Annotated[SeriesValue, _validator("series")]
 RegionalSeries = Annotated[RegionalValue, _validator("regional")]
 PositiveRegionalSeries = Annotated[RegionalValue, _validator("regional", positive=True)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR)]
 Name = Annotated[str, Field(min_length=1)]
 
 
@@ -114,8 +160,8 @@ class Strict(BaseModel):
 
 
 class Years(Strict):
-    start: int
-    end: int
+    start: Year
+    end: Year
 
     @model_validator(mode="after")
     def _ordered(self) -> Years:
@@ -156,8 +202,8 @@ class Technology(Strict):
     layer: Layer
     output: Name
     output_per_capacity: PositiveRegionalSeries
-    lifetime: Annotated[int, Field(ge=1)]
-    lead_time: Annotated[int, Field(ge=0)] = 0
+    lifetime: Annotated[int, Field(ge=1, le=MAX_LIFETIME)]
+    lead_time: Annotated[int, Field(ge=0, le=MAX_LIFETIME)] = 0
     capex: RegionalSeries = 0.0
     fixed_om: RegionalSeries = 0.0
     variable_om: RegionalSeries = 0.0
@@ -169,7 +215,7 @@ class Technology(Strict):
     max_activity: RegionalSeries | None = None
     build_growth: BuildGrowth | None = None
     unit_size: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
-    regions: Annotated[list[Name], Field(min_length=1)] | None = None
+    regions: Annotated[list[Name], Field(min_length=1, max_length=MAX_REGIONS)] | None = None
     capacity_unit: str = ""
 
 
@@ -195,7 +241,7 @@ class Instance(Strict):
     description: str = ""
     years: Years
     discount_rate: NonNegative = 0.0
-    regions: Annotated[list[Name], Field(min_length=1)] = ["world"]
+    regions: Annotated[list[Name], Field(min_length=1, max_length=MAX_REGIONS)] = ["world"]
     commodities: dict[Name, Commodity]
     resources: dict[Name, Resource] = {}
     technologies: dict[Name, Technology]

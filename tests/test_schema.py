@@ -244,3 +244,17 @@ def test_not_a_mapping_and_not_utf8(tmp_path):
     path.write_bytes(b"name: \xff\xfe\n")
     with pytest.raises(InstanceError, match="not UTF-8 text"):
         load_instance(path)
+
+
+def test_tab_indentation_and_section_examples(tmp_path):
+    path = tmp_path / "tab.yaml"
+    path.write_text("years:\n\tstart: 2026\n")
+    with pytest.raises(InstanceError) as info:
+        load_instance(path)
+    assert str(info.value).endswith("Fix: indent with spaces: YAML does not allow tabs")
+    data = tiny()
+    data["years"] = "2026-2040"
+    assert error_of(data) == (
+        "x.yaml: years: expected a mapping (key: value), got '2026-2040'. Fix: write a mapping "
+        "(key: value) here, e.g. years: {start: 2026, end: 2040}"
+    )
