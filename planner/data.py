@@ -11,6 +11,7 @@ use and spending are built once per technology and shared by every constraint fa
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -90,6 +91,7 @@ class ModelData:
 
     instance: Instance
     years: np.ndarray
+    year_list: list[int]  # the years as Python ints, shared by every key tuple
     df: np.ndarray
     regions: list[str]
     commodities: list[str]
@@ -117,6 +119,10 @@ class ModelData:
     def is_global(self, resource: str) -> bool:
         return self.instance.resources[resource].scope == "global"
 
+    def release(self) -> None:
+        """Drop the cached expression blocks (rebuilt on demand): memory for the solver."""
+        self._cache.clear()
+
     def upper_bounds(self) -> np.ndarray:
         """Upper bound of each column: max_build (B), max_activity (X), demand (U, §9.4),
         link capacity (F); +inf where there is none."""
@@ -134,7 +140,7 @@ class ModelData:
 
     def column_keys(self) -> dict[str, tuple[list[tuple], np.ndarray]]:
         """Per variable (B, X, U, F, N): its index keys and their column numbers, in order."""
-        years = [int(y) for y in self.years]
+        years = self.year_list
         out: dict[str, tuple[list[tuple], list[int]]] = {v: ([], []) for v in "BXUFN"}
 
         def put(var: str, key: tuple, col: int) -> None:
@@ -239,7 +245,9 @@ def crf(rate: float, lifetime: int) -> float:
     """Capital recovery factor: rho / (1 - (1+rho)^-n), or 1/n for rho = 0."""
     if rate == 0:
         return 1.0 / lifetime
-    return rate / (1.0 - (1.0 + rate) ** -lifetime)
+    # 1 - (1+rho)^-n, accurate for tiny rho (where the plain formula gives 0 and divides by it)
+    denominator = -math.expm1(-lifetime * math.log1p(rate))
+    return rate / denominator if denominator > 0 else 1.0 / lifetime
 
 
 def prepare(inst: Instance) -> ModelData:
@@ -339,6 +347,7 @@ def prepare(inst: Instance) -> ModelData:
     return ModelData(
         instance=inst,
         years=years,
+        year_list=[int(y) for y in years],
         df=df,
         regions=regions,
         commodities=list(inst.commodities),

@@ -77,6 +77,7 @@ def build_model(data: ModelData, pyomo: bool = True) -> pyo.ConcreteModel:
         add_budget(m, data)
         add_build_units(m, data)
         add_objective(m, data)
+    data.release()
     return m
 
 
@@ -209,7 +210,7 @@ def pyomo_rows(fam: Family, columns: list) -> MatrixConstraint:
 
 
 def _tech_keys(data: ModelData, t: Tech) -> list[tuple]:
-    return [(t.name, r, int(y)) for r in t.regions for y in data.years]
+    return [(t.name, r, y) for r in t.regions for y in data.year_list]
 
 
 # --- constraint families (MODEL.md §6) ----------------------------------------------------
@@ -270,7 +271,7 @@ def add_commodity_balance(m: pyo.ConcreteModel, data: ModelData) -> None:
     blocks: list[Linear] = []
     rhs: list[np.ndarray] = []
     for c in data.commodities:
-        keys += [(c, r, int(y)) for r in data.regions for y in data.years]
+        keys += [(c, r, y) for r in data.regions for y in data.year_list]
         blocks.append(commodity_supply(data, c))
         rhs.append(data.demand[c].ravel())
     lin = _stack(data, blocks)
@@ -294,7 +295,7 @@ def add_resource_limit(m: pyo.ConcreteModel, data: ModelData) -> None:
     for p in data.resources:
         limit = data.limits[p]
         regions = ["*"] if data.is_global(p) else data.regions
-        keys += [(p, r, int(y)) for r in regions for y in data.years]
+        keys += [(p, r, y) for r in regions for y in data.year_list]
         blocks.append(resource_use(data, p))
         rhs.append(limit.ravel())
     if not keys:
@@ -338,7 +339,7 @@ def add_build_growth(m: pyo.ConcreteModel, data: ModelData) -> None:
                 if t.b_col[i, j] < 0:
                     continue
                 row = len(keys)
-                keys.append((t.name, r, int(data.years[j])))
+                keys.append((t.name, r, data.year_list[j]))
                 rows.append(row)
                 cols.append(t.b_col[i, j])
                 vals.append(1.0)
@@ -367,7 +368,7 @@ def add_budget(m: pyo.ConcreteModel, data: ModelData) -> None:
         return
     spend = spending(data)
     if has_year.any():
-        keys = [(int(y),) for y in data.years]
+        keys = [(y,) for y in data.year_list]
         add_rows(m, "budget_year", keys, spend, "<=", np.nan_to_num(data.budget_year), has_year)
     if data.budget_total is not None:
         total = Linear(
@@ -386,7 +387,7 @@ def add_build_units(m: pyo.ConcreteModel, data: ModelData) -> None:
         for i, r in enumerate(t.regions):
             for j in np.flatnonzero(t.b_col[i] >= 0):
                 row = len(keys)
-                keys.append((t.name, r, int(data.years[j])))
+                keys.append((t.name, r, data.year_list[j]))
                 rows += [row, row]
                 cols += [t.b_col[i, j], t.n_col[i, j]]
                 vals += [1.0, -t.unit_size]

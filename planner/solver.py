@@ -6,9 +6,12 @@ anything a user added, into a sparse matrix, which is passed to `highspy` in one
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import math
 import os
 import sys
+import threading
 from dataclasses import dataclass, field
 from time import perf_counter
 from typing import Literal
@@ -301,7 +304,13 @@ def handoff(m: pyo.ConcreteModel, options: SolveOptions) -> Handoff:
 
 def interruptible_run(h: highspy.Highs) -> None:
     """`h.run()` in HiGHS's solver thread, so that Ctrl-C (or SIGTERM mapped to it) stops the
-    solve promptly: HiGHS is asked to stop, and KeyboardInterrupt is raised once it has."""
+    solve promptly: HiGHS is asked to stop, and KeyboardInterrupt is raised once it has.
+
+    Only in the main thread (the only one signals reach): highspy keeps the locks of
+    `startSolve` at class level, so solves in several threads at once must use `run`."""
+    if threading.current_thread() is not threading.main_thread():
+        h.run()
+        return
     h.HandleUserInterrupt = True
     h.startSolve()
     try:
@@ -314,9 +323,21 @@ def interruptible_run(h: highspy.Highs) -> None:
         raise
 
 
+def _release_free_memory() -> None:
+    """Give the C heap's free pages back to the OS (glibc's malloc_trim) before a solve.
+
+    Building the model frees many temporary arrays; HiGHS solves in its own thread, whose
+    allocations come from another malloc arena and would not reuse those pages, so without
+    this they would stay resident on top of HiGHS's own peak. A no-op where glibc is absent.
+    """
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+
+
 def run(hand: Handoff) -> Solution:
     """Solve; for a MILP, fix the integers and re-solve the LP for duals (MODEL.md §8)."""
     h = hand.highs
+    _release_free_memory()
     start = perf_counter()
     interruptible_run(h)
     times = {"solve": perf_counter() - start}
