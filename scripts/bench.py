@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
-SCALING = [(6, 15, 4), (12, 20, 6), (20, 25, 8), (30, 25, 12)]
+SCALING = [(12, 20, 6), (20, 25, 8), (30, 25, 12), (30, 25, 40)]
 
 
 def _peak_mb() -> float:
