@@ -96,16 +96,21 @@ def write_results(
     return target
 
 
-def _sync(directory: Path) -> None:
-    """Flush every file of `directory`, and the directory itself, to disk."""
-    for path in directory.iterdir():
-        with open(path, "rb") as f:
-            os.fsync(f.fileno())
+def fsync_dir(directory: Path) -> None:
+    """Flush a directory's entries (new names, renames) to disk."""
     fd = os.open(directory, os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
         os.close(fd)
+
+
+def _sync(directory: Path) -> None:
+    """Flush every file of `directory`, and the directory itself, to disk."""
+    for path in directory.iterdir():
+        with open(path, "rb") as f:
+            os.fsync(f.fileno())
+    fsync_dir(directory)
 
 
 def _swap(staging: Path, target: Path) -> None:

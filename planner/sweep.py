@@ -50,6 +50,7 @@ import pandas as pd
 from planner.data import ModelData, prepare
 from planner.loader import load_instance
 from planner.model import Layout, build_model, layout, spending
+from planner.output import fsync_dir
 from planner.params import Param, ParamError, apply, check, points_from
 from planner.results import schedule_table
 from planner.schema import LAYERS, Instance
@@ -404,14 +405,6 @@ class Store:
             _atomic_parquet(self.root / "schedule.parquet", schedules)
 
 
-def _fsync_dir(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def _atomic_write(path: Path, payload: bytes) -> None:
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     with open(tmp, "wb") as f:
@@ -419,7 +412,7 @@ def _atomic_write(path: Path, payload: bytes) -> None:
         f.flush()
         os.fsync(f.fileno())
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def _atomic_parquet(path: Path, table: pd.DataFrame) -> None:
@@ -428,7 +421,7 @@ def _atomic_parquet(path: Path, table: pd.DataFrame) -> None:
     with open(tmp, "rb+") as f:
         os.fsync(f.fileno())
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    fsync_dir(path.parent)
 
 
 def _tidy(rows: list[pd.DataFrame] | list[dict[str, Any]]) -> pd.DataFrame:
