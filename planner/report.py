@@ -184,7 +184,7 @@ def gantt_figure(results: Results, data: ModelData | None) -> go.Figure:
         lt = lead.get(str(tech), 0)
         colour = colours[str(tech)]
         unit = rows["unit"].iloc[0] or "units"
-        text = [f"{b:,.3g}" for b in rows["build"]]
+        text = [f"{b:,.0f}" if abs(b) >= 1000 else f"{b:.3g}" for b in rows["build"]]
         if lt > 0:
             fig.add_trace(
                 go.Bar(
