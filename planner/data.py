@@ -22,6 +22,11 @@ from planner.series import regional_array, series_array
 
 INPUT_KINDS = ("per_activity", "per_capacity", "per_build")
 
+COL_B, COL_X, COL_U, COL_F, COL_N = range(5)
+"""Column kinds (`ModelData.col_kind`): builds, activity, unserved, link flows, unit counts."""
+LIMIT_BOUNDS = (COL_B, COL_X, COL_F)
+"""Kinds whose upper bound is a limit of the instance: max_build, max_activity, link capacity."""
+
 
 @dataclass
 class Linear:
@@ -105,7 +110,7 @@ class ModelData:
     budget_year: np.ndarray  # NaN: no limit
     budget_total: float | None
     n_cols: int
-    col_kind: np.ndarray  # 0 B, 1 X, 2 U, 3 F, 4 N per column
+    col_kind: np.ndarray  # COL_B ... COL_N per column
     _cache: dict[tuple[str, str], Linear] = field(default_factory=dict, repr=False)
 
     @property
@@ -305,15 +310,15 @@ def prepare(inst: Instance) -> ModelData:
         )
     for t in techs:
         shape = (len(t.regions), ny)
-        t.b_col = number(np.broadcast_to(years >= years[0] + t.lead_time, shape), 0)
-        t.x_col = number(np.ones(shape, dtype=bool), 1)
+        t.b_col = number(np.broadcast_to(years >= years[0] + t.lead_time, shape), COL_B)
+        t.x_col = number(np.ones(shape, dtype=bool), COL_X)
     demand = {
         c: regional_array(com.demand, regions, years, 0.0) for c, com in inst.commodities.items()
     }
     unmet_cost = {
         c: com.unmet_cost for c, com in inst.commodities.items() if com.unmet_cost is not None
     }
-    u_col = {c: number(demand[c] > 0, 2) for c in unmet_cost}
+    u_col = {c: number(demand[c] > 0, COL_U) for c in unmet_cost}
     links: list[DirectedLink] = []
     for name, link in inst.links.items():
         capacity = (
@@ -333,10 +338,10 @@ def prepare(inst: Instance) -> ModelData:
                 )
             )
     for link in links:
-        link.col = number(np.ones(ny, dtype=bool), 3)
+        link.col = number(np.ones(ny, dtype=bool), COL_F)
     for t in techs:
         if t.unit_size is not None:
-            t.n_col = number(t.b_col >= 0, 4)
+            t.n_col = number(t.b_col >= 0, COL_N)
     limits = {}
     for p, res in inst.resources.items():
         if res.scope == "global":

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import highspy
 import numpy as np
 
-from planner.data import ModelData
+from planner.data import LIMIT_BOUNDS, ModelData
 from planner.model import Layout
 from planner.solver import Handoff, new_highs
 
@@ -82,7 +82,7 @@ def diagnose(data: ModelData, lay: Layout, hand: Handoff) -> list[Conflict]:
     bounded = [
         (col, pos)
         for col, pos in enumerate(hand.col_pos)
-        if pos >= 0 and data.col_kind[col] in (0, 1, 3) and np.isfinite(upper[pos])
+        if pos >= 0 and data.col_kind[col] in LIMIT_BOUNDS and np.isfinite(upper[pos])
     ]
     for col, pos in bounded:
         limit = float(upper[pos])

@@ -14,7 +14,7 @@ from __future__ import annotations
 import highspy
 import numpy as np
 
-from planner.data import ModelData
+from planner.data import LIMIT_BOUNDS, ModelData
 from planner.diagnose import RELAXED, describe, diagnose
 from planner.model import Layout
 from planner.solver import Handoff, new_highs
@@ -30,8 +30,9 @@ def iis_causes(data: ModelData, lay: Layout, hand: Handoff) -> list[str] | None:
     """The IIS in words (limits first, then the rows linking them), or None if unavailable."""
     if not hasattr(highspy.Highs, "getIis"):
         return None
+    lp = hand.highs.getLp()  # a copy: read it once
     h = new_highs()
-    h.passModel(hand.highs.getLp())
+    h.passModel(lp)
     if hand.integer.size:
         h.changeColsIntegrality(
             hand.integer.size, hand.integer, [highspy.HighsVarType.kContinuous] * hand.integer.size
@@ -65,10 +66,10 @@ def iis_causes(data: ModelData, lay: Layout, hand: Handoff) -> list[str] | None:
         elif name:
             context.append(f"{name} {key}")
     planner_col = {int(pos): col for col, pos in enumerate(hand.col_pos) if pos >= 0}
-    upper = np.asarray(h.getLp().col_upper_)
+    upper = np.asarray(lp.col_upper_)
     for pos, bound in zip(iis.col_index_, iis.col_bound_, strict=True):
         col = planner_col.get(int(pos))
-        if col is None or int(bound) not in UPPER or data.col_kind[col] not in (0, 1, 3):
+        if col is None or int(bound) not in UPPER or data.col_kind[col] not in LIMIT_BOUNDS:
             continue
         if not np.isfinite(upper[int(pos)]):
             continue

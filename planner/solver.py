@@ -22,6 +22,7 @@ import pyomo.environ as pyo
 import scipy.sparse as sp
 from pyomo.repn.plugins.standard_form import LinearStandardFormCompiler
 
+from planner.data import COL_N
 from planner.model import layout
 
 _STATUS = {
@@ -109,10 +110,16 @@ class LinearProgram:
     row_pos: dict[str, np.ndarray]  # family -> LP row of each of its rows
 
 
-def _sense_bounds(sense: str, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def row_bounds(sense: str, rhs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(lower, upper) of rows `A x (sense) rhs`."""
     lower = rhs if sense in (">=", "==") else np.full(rhs.size, -math.inf)
     upper = rhs if sense in ("<=", "==") else np.full(rhs.size, math.inf)
     return lower, upper
+
+
+def _compiled_bounds(rhs: np.ndarray, mult: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(lower, upper) of standard-form rows: bound_type -1 lower, 1 upper, 0 equality."""
+    return np.where(mult <= 0, rhs, -math.inf), np.where(mult >= 0, rhs, math.inf)
 
 
 def _var_bounds(columns: list) -> tuple[np.ndarray, np.ndarray]:
@@ -153,12 +160,13 @@ def compile_lp(m: pyo.ConcreteModel) -> LinearProgram:
         )
         for name, fam in lay.families.items()
     }
+    row_lower, row_upper = _compiled_bounds(rhs, mult)
     return LinearProgram(
         c=np.asarray(repn.c.toarray()).ravel() if n else np.zeros(0),
         offset=float(repn.c_offset[0]) if len(repn.c_offset) else 0.0,
         A=repn.A,
-        row_lower=np.where(mult <= 0, rhs, -math.inf),
-        row_upper=np.where(mult >= 0, rhs, math.inf),
+        row_lower=row_lower,
+        row_upper=row_upper,
         lower=lower,
         upper=upper,
         integer=integer,
@@ -174,7 +182,7 @@ def direct_lp(m: pyo.ConcreteModel) -> LinearProgram:
     fams = list(lay.families.values())
     n = len(lay.columns)
     blocks = [f.A for f in fams]
-    bounds = [_sense_bounds(f.sense, f.rhs) for f in fams]
+    bounds = [row_bounds(f.sense, f.rhs) for f in fams]
     row_pos: dict[str, np.ndarray] = {}
     start = 0
     for f in fams:
@@ -182,7 +190,7 @@ def direct_lp(m: pyo.ConcreteModel) -> LinearProgram:
         start += len(f.keys)
     lower, upper = _var_bounds(lay.columns)
     c, offset = lay.objective, lay.objective_constant
-    integer = np.flatnonzero(lay.data.col_kind == 4)
+    integer = np.flatnonzero(lay.data.col_kind == COL_N)
     extra = _user_part(m, lay)
     if extra is not None:
         repn, cols_new = extra
@@ -207,7 +215,7 @@ def direct_lp(m: pyo.ConcreteModel) -> LinearProgram:
             )
             rhs = np.asarray(repn.rhs, dtype=float)
             mult = np.fromiter((row.bound_type for row in repn.rows), np.int8, len(repn.rows))
-            bounds.append((np.where(mult <= 0, rhs, -math.inf), np.where(mult >= 0, rhs, math.inf)))
+            bounds.append(_compiled_bounds(rhs, mult))
         if repn.objectives:
             coo = repn.c.tocoo()
             c = np.zeros(total)

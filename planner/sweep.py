@@ -47,14 +47,14 @@ import highspy
 import numpy as np
 import pandas as pd
 
-from planner.data import ModelData, prepare
+from planner.data import COL_B, COL_N, ModelData, prepare
 from planner.loader import load_instance
 from planner.model import Layout, build_model, layout, spending
 from planner.output import fsync_dir
 from planner.params import Param, ParamError, apply, check, points_from
 from planner.results import schedule_table
 from planner.schema import LAYERS, Instance
-from planner.solver import Handoff, Solution, SolveOptions, handoff, run
+from planner.solver import Handoff, Solution, SolveOptions, handoff, row_bounds, run
 
 KEEP = (None, "schedule")
 FULL_CHECK = 50
@@ -161,17 +161,15 @@ class WarmModel:
                     h.changeCoeff(r, c, v)
             moved = np.flatnonzero(fam.rhs != prev.rhs)
             if moved.size:
-                rhs = fam.rhs[moved]
-                lower = rhs if fam.sense in (">=", "==") else np.full(moved.size, -math.inf)
-                upper = rhs if fam.sense in ("<=", "==") else np.full(moved.size, math.inf)
+                lower, upper = row_bounds(fam.sense, fam.rhs[moved])
                 h.changeRowsBounds(moved.size, rows_of[moved], lower, upper)
         cost_moved = np.flatnonzero(in_lp & (lay.objective != old.objective))
         if cost_moved.size:
             h.changeColsCost(cost_moved.size, col_pos[cost_moved], lay.objective[cost_moved])
         upper = data.upper_bounds()
-        reset = in_lp & ((upper != self.upper) | (data.col_kind == 4))
+        reset = in_lp & ((upper != self.upper) | (data.col_kind == COL_N))
         if hand.integer.size:
-            reset |= in_lp & (data.col_kind == 0)  # fixed by the duals' LP of the last point
+            reset |= in_lp & (data.col_kind == COL_B)  # fixed by the duals' LP of the last point
         idx = np.flatnonzero(reset)
         if idx.size:
             h.changeColsBounds(idx.size, col_pos[idx], np.zeros(idx.size), upper[idx])
