@@ -1,25 +1,47 @@
-"""planner: an optimization-based investment planner for the five-layer AI stack."""
+"""planner: an optimization-based investment planner for the five-layer AI stack.
 
-from planner.api import solve, with_budget_total
-from planner.data import prepare
-from planner.errors import InstanceError
-from planner.loader import load_instance, validate_instance
-from planner.model import build_model
-from planner.results import Results
-from planner.schema import Instance
-from planner.solver import SolveOptions
-from planner.sweep import sweep
+    from planner import load_instance, solve
+    results = solve(load_instance("instances/tiny.yaml"))
 
-__all__ = [
-    "Instance",
-    "InstanceError",
-    "Results",
-    "SolveOptions",
-    "build_model",
-    "load_instance",
-    "prepare",
-    "solve",
-    "sweep",
-    "validate_instance",
-    "with_budget_total",
-]
+The names below are imported on first use, so that `import planner` (and the command
+line's start-up) stays light.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+_EXPORTS = {
+    "Instance": "planner.instance.schema",
+    "InstanceError": "planner.errors",
+    "Model": "planner.model.assemble",
+    "Results": "planner.results.base",
+    "Session": "planner.solver.pipeline",
+    "SolveOptions": "planner.solver.options",
+    "assemble": "planner.model.assemble",
+    "build_model": "planner.model.pyomo_view",
+    "load_instance": "planner.instance.loader",
+    "load_results": "planner.results.io",
+    "prepare": "planner.model.data",
+    "solve": "planner.solver.pipeline",
+    "solve_pyomo": "planner.solver.pipeline",
+    "sweep": "planner.sweeps.run",
+    "validate_instance": "planner.instance.loader",
+    "with_budget_total": "planner.solver.pipeline",
+    "write_results": "planner.results.io",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _EXPORTS:
+        raise AttributeError(f"module 'planner' has no attribute {name!r}")
+    value = getattr(importlib.import_module(_EXPORTS[name]), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_EXPORTS))

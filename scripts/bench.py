@@ -36,28 +36,28 @@ def _peak_mb() -> float:
 
 def child_planner(path: str, out: str) -> dict:
     """The planner end to end, split into stages (runs in a child process)."""
-    from planner import SolveOptions, load_instance, prepare
-    from planner.model import build_model, layout
-    from planner.output import write_results
-    from planner.results import Results, extract
-    from planner.solver import handoff, run
+    from planner import SolveOptions, assemble, load_instance, prepare
+    from planner.results.base import Results
+    from planner.results.io import write_results
+    from planner.results.tables import extract
+    from planner.solver.handoff import direct_lp
+    from planner.solver.highs import load, run
 
     times = {}
     t = time.perf_counter()
     inst = load_instance(path)
     times["load"] = time.perf_counter() - t
     t = time.perf_counter()
-    data = prepare(inst)
-    m = build_model(data)
+    model = assemble(prepare(inst))
     times["build"] = time.perf_counter() - t
     t = time.perf_counter()
-    hand = handoff(m, SolveOptions())
+    hand = load(direct_lp(model), SolveOptions())
     times["handoff"] = time.perf_counter() - t
     t = time.perf_counter()
     sol = run(hand)
     times["solve"] = time.perf_counter() - t
     t = time.perf_counter()
-    tables = extract(data, layout(m), sol)
+    tables = extract(model, sol)
     times["extract"] = time.perf_counter() - t
     t = time.perf_counter()
     results = Results(sol.status, sol.objective, {"source": path}, tables)
@@ -76,18 +76,18 @@ def child_planner(path: str, out: str) -> dict:
 
 def child_mps(path: str, mps: str) -> dict:
     """Write the planner's LP as MPS (not timed)."""
-    from planner import SolveOptions, load_instance, prepare
-    from planner.model import build_model
-    from planner.solver import handoff
+    from planner import SolveOptions, assemble, load_instance, prepare
+    from planner.solver.handoff import direct_lp
+    from planner.solver.highs import load
 
-    hand = handoff(build_model(prepare(load_instance(path))), SolveOptions())
+    hand = load(direct_lp(assemble(prepare(load_instance(path)))), SolveOptions())
     hand.highs.writeModel(mps)
     return {}
 
 
 def child_highs(mps: str) -> dict:
     """HiGHS alone: read the MPS file and solve."""
-    from planner.solver import new_highs
+    from planner.solver.highs import new_highs
 
     h = new_highs()
     t = time.perf_counter()

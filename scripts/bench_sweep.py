@@ -4,7 +4,8 @@ process, warm re-solves on 2 worker processes. Prints seconds and the speed-up r
     python scripts/bench_sweep.py [--points 20] [--regions 8 --years 20 --techs 5]
 
 The budget runs from the unconstrained plan's overnight spend down to half of it. Every
-way computes the same row per point (`planner.sweep.summarise`), so the ratios measure
+way solves each point through the same pipeline and row (`planner.sweeps.point.point_row`),
+so the ratios measure
 warm re-solving alone; the 2-worker time includes starting the worker processes.
 """
 
@@ -22,15 +23,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from gen_instance import generate
 
-from planner import load_instance, sweep, validate_instance
-from planner.params import apply, linspace
-from planner.sweep import WarmModel, summarise
+from planner import load_instance, solve, sweep, validate_instance
+from planner.instance.paths import apply, linspace
+from planner.sweeps.point import point_row
 
 
 def unconstrained_spend(instance) -> float:
     """Overnight spend of the plan with no total budget."""
     free = apply(instance, {"budget.total": 1e30})  # HiGHS reads >= 1e20 as no limit
-    row, _ = summarise(0, {}, WarmModel().solve(free), None)
+    row, _ = point_row(0, {}, solve(free), None)
     return float(row["spend_total"])
 
 
@@ -38,7 +39,7 @@ def rebuild_cold(instance, points) -> tuple[float, list[float]]:
     start = perf_counter()
     objectives = []
     for i, point in enumerate(points):
-        row, _ = summarise(i, point, WarmModel().solve(apply(instance, point)), None)
+        row, _ = point_row(i, point, solve(apply(instance, point)), None)
         objectives.append(row["objective"])
     return perf_counter() - start, objectives
 

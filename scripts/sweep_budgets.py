@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 from planner import load_instance, sweep
-from planner.params import linspace
+from planner.instance.paths import linspace
 
 ROOT = Path(__file__).resolve().parents[1]
 

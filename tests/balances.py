@@ -8,7 +8,7 @@ from collections import defaultdict
 import numpy as np
 
 from planner import Instance, Results
-from planner.series import regional_array
+from planner.instance.series import regional_array
 
 TOL = 1e-6
 

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 
 from planner import load_instance, solve
-from planner.output import write_results
-from planner.report import build_report
+from planner.report.html import build_report
+from planner.results.io import write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 ARTIFACTS = ROOT / "artifacts"

@@ -15,6 +15,7 @@ import math
 import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 from fuzzing import (
@@ -31,9 +32,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner
 
-from planner import InstanceError, build_model, load_instance, prepare, validate_instance
-from planner import loader as loader_module
+from planner import (
+    InstanceError,
+    assemble,
+    build_model,
+    load_instance,
+    prepare,
+    solve,
+    validate_instance,
+)
 from planner.cli import app
+from planner.instance import yaml_source as loader_module
+from planner.model.data import crf
 
 pytestmark = pytest.mark.filterwarnings("ignore::RuntimeWarning")  # numpy overflow on 1e308
 
@@ -482,17 +492,30 @@ def test_huge_integer_where_a_float_belongs():
 
 
 def test_tiny_discount_rate_builds():
-    """A rate of 1e-320 used to divide by zero in the capital recovery factor."""
+    """A rate of 1e-320 used to divide by zero in the capital recovery factor: it must give
+    the CRF of rate 0 (1 / lifetime) and so the same plan as rate 0."""
+    assert crf(1e-320, 30) == pytest.approx(1 / 30, rel=1e-12)
     data = tiny()
     data["technologies"]["solar"]["discount_rate"] = 1e-320
     builds(data)
+    zero = tiny()
+    zero["technologies"]["solar"]["discount_rate"] = 0.0
+    tiny_rate = solve(validate_instance(data, "x.yaml")).objective
+    assert tiny_rate == pytest.approx(solve(validate_instance(zero, "x.yaml")).objective, rel=1e-9)
 
 
 def test_huge_finite_values_build():
+    """Values near the float limit are accepted with a coefficient-range warning naming
+    them, and the model's costs and right-hand sides stay finite (no overflow to inf)."""
     data = tiny()
     data["technologies"]["solar"]["capex"] = 1e308
     data["commodities"]["tokens"]["demand"] = {2026: 1e308}
-    builds(data)
+    inst = validate_instance(data, "x.yaml")
+    assert any("to 1e+308 (technologies.solar.capex)" in w for w in inst.warnings)
+    model = assemble(prepare(inst))
+    assert np.isfinite(model.cost).all()
+    assert all(np.isfinite(block.rhs).all() for block in model.blocks.values())
+    assert model.blocks["balance"].rhs.max() == 1e308
 
 
 def test_non_text_keys():

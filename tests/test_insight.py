@@ -8,9 +8,8 @@ from pathlib import Path
 import pytest
 
 from planner import SolveOptions, solve, validate_instance
-from planner.insight import bottlenecks, explain_lines, marginal_costs
-from planner.output import write_results
-from planner.results_io import ResultsDirError, load_results
+from planner.results.insight import bottlenecks, explain_lines, marginal_costs
+from planner.results.io import ResultsDirError, load_results, write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -144,9 +143,7 @@ BLOCKED = {
 def test_lead_time_blocked_build_is_a_bottleneck():
     r = run(BLOCKED)
     assert r.status == "optimal"
-    from planner import prepare
-
-    table = bottlenecks(r, data=prepare(validate_instance(copy.deepcopy(BLOCKED))))
+    table = bottlenecks(r)
     assert table[["year", "constraint", "name"]].values.tolist() == [[2026, "lead_time", "new"]]
     assert table["shadow_price"].iloc[0] == pytest.approx(18.0, rel=1e-6)
     assert "cannot be commissioned before 2027" in table["text"].iloc[0]
@@ -173,9 +170,9 @@ def test_infeasible_instance_names_the_conflicting_limits():
 
 
 def test_infeasible_falls_back_to_elastic_relaxation(monkeypatch):
-    import planner.iis
+    import planner.solver.diagnose
 
-    monkeypatch.setattr(planner.iis, "iis_causes", lambda *args: None)
+    monkeypatch.setattr(planner.solver.diagnose, "iis_causes", lambda *args: None)
     r = run(INFEASIBLE)
     assert r.summary["diagnosis"] == "elastic"
     # the elastic relaxation names one limit that must give way, by how much: 10 - 4 = 6

@@ -10,8 +10,8 @@ from typer.testing import CliRunner
 
 from planner import load_instance, solve
 from planner.cli import app
-from planner.output import write_results
-from planner.report import build_report
+from planner.report.html import build_report
+from planner.results.io import write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 CHARTS = ("capacity", "builds", "commissioning", "balances", "resources", "prices", "costs")

@@ -16,8 +16,9 @@ import pytest
 
 from planner import load_instance, solve, sweep, validate_instance
 from planner.errors import InstanceError
-from planner.params import ParamError, apply, check, linspace, logspace, parse_spec, product
-from planner.sweep import Store, SweepError, WarmModel
+from planner.instance.paths import ParamError, apply, check, linspace, logspace, parse_spec, product
+from planner.solver.pipeline import Session
+from planner.sweeps import Store, SweepError
 
 ROOT = Path(__file__).resolve().parents[1]
 BASE = ROOT / "instances" / "base.yaml"
@@ -103,16 +104,17 @@ def test_generated_instance_with_regions_links_and_yearly_budget():
 
 
 def test_structure_change_rebuilds(base):
-    model = WarmModel()
-    first = model.solve(apply(base, {"budget.total": 9000.0}))
+    session = Session()
+    first = solve(apply(base, {"budget.total": 9000.0}), session=session)
     # a budget where there was none adds a row: the model must be rebuilt
-    second = model.solve(base)
-    third = model.solve(apply(base, {"budget.total": 8000.0}))
-    assert (first.warm, second.warm, third.warm) == (False, False, False)
-    assert second.solution.objective == pytest.approx(solve(base).objective, rel=1e-9)
-    fourth = model.solve(apply(base, {"budget.total": 9000.0}))
-    assert fourth.warm
-    assert fourth.solution.objective == pytest.approx(first.solution.objective, rel=1e-9)
+    second = solve(base, session=session)
+    third = solve(apply(base, {"budget.total": 8000.0}), session=session)
+    warm = [r.summary["warm"] for r in (first, second, third)]
+    assert warm == [False, False, False]
+    assert second.objective == pytest.approx(solve(base).objective, rel=1e-9)
+    fourth = solve(apply(base, {"budget.total": 9000.0}), session=session)
+    assert fourth.summary["warm"]
+    assert fourth.objective == pytest.approx(first.objective, rel=1e-9)
 
 
 def test_failed_point_is_recorded_and_the_sweep_goes_on(tiny):
@@ -159,7 +161,7 @@ def test_dask_local_cluster_matches_serial(base):
 KILLED = """
 import sys, time
 from planner import load_instance, sweep
-from planner.params import linspace
+from planner.instance.paths import linspace
 
 def slow(row):
     print("done", row["point"], flush=True)
@@ -258,7 +260,11 @@ def test_bad_values_fail_before_anything_runs(base, tmp_path):
 
 
 def test_paths_address_years_regions_and_unset_fields(base):
-    assert check(base, ["budget.total", "technologies.solar_pv.capex"])
+    params = check(base, ["budget.total", "scale:technologies.solar_pv.capex"])
+    assert [(p.keys, p.scale) for p in params] == [
+        (("budget", "total"), False),
+        (("technologies", "solar_pv", "capex"), True),
+    ]
     changed = apply(base, {"commodities.tokens_chat.demand.2030": 1.0})
     assert changed.commodities["tokens_chat"].demand[2030] == 1.0
     assert (

@@ -2,7 +2,7 @@
 killer does) is replaced and its point retried once; a point that kills every worker is
 recorded as "worker_died" and the sweep goes on; a running sweep holds its directory.
 
-Faults are injected with PLANNER_SWEEP_FAULT (see `planner.sweep._fault`), set only while
+Faults are injected with PLANNER_SWEEP_FAULT (`planner.sweeps.point.Fault`), set only while
 the faulty sweep runs: the same variable would kill this process in a serial sweep.
 """
 
@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from planner import load_instance, sweep
-from planner.sweep import SweepError
+from planner.sweeps import SweepError
 
 BASE = Path(__file__).resolve().parents[1] / "instances" / "base.yaml"
 POINTS = {"budget.total": [16000.0, 12000.0, 9000.0, 7000.0, 6000.0]}

@@ -1,0 +1,1 @@
+"""The instance: YAML format, schema, validation, series and parameter paths."""

@@ -1,0 +1,1 @@
+"""The model: index sets and parameters, expressions, the family registry, assembly."""

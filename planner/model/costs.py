@@ -1,0 +1,60 @@
+"""The objective of docs/model.md §6 as cost blocks: the one home of every cost formula.
+
+A `CostBlock` holds one component of cost (annuity, fixed, variable, unserved, trade) of
+one layer, undiscounted, per (region, year). The objective is the discounted sum of all
+blocks; the `costs` result table evaluates the same blocks at the solution.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from planner.model import expressions as ex
+from planner.model.data import ModelData
+from planner.model.linear import Linear
+
+COMPONENTS = ("annuity", "fixed", "variable", "unserved", "trade")
+
+
+@dataclass
+class CostBlock:
+    """Undiscounted cost of one layer and component: rows (region i, year j) -> i*ny + j."""
+
+    layer: str | None
+    component: str
+    regions: list[str]
+    lin: Linear
+
+
+def cost_blocks(d: ModelData) -> list[CostBlock]:
+    """Every cost term: sum_y df(y) [Ann + fom Cap + vom X + mu U + cost_l F]."""
+    blocks = []
+    for t in d.techs:
+        blocks += [
+            CostBlock(t.layer, "annuity", t.regions, ex.annuity(d, t)),
+            CostBlock(t.layer, "fixed", t.regions, ex.capacity(d, t).scale(t.fixed_om.ravel())),
+            CostBlock(
+                t.layer, "variable", t.regions, ex.activity(d, t).scale(t.variable_om.ravel())
+            ),
+        ]
+    layers = {c: com.layer for c, com in d.instance.commodities.items()}
+    for c, mu in d.unmet_cost.items():
+        blocks.append(CostBlock(layers[c], "unserved", d.regions, ex.unserved(d, c).scale(mu)))
+    for link in d.links:
+        rows = np.arange(d.ny)
+        lin = Linear.of(rows, link.col, link.cost, (d.ny, d.n_cols))
+        blocks.append(CostBlock(layers[link.commodity], "trade", [link.origin], lin))
+    return blocks
+
+
+def objective(d: ModelData) -> tuple[np.ndarray, float]:
+    """Discounted cost per unit of each column, and the constant (fixed O&M of residuals)."""
+    c = np.zeros(d.n_cols)
+    constant = 0.0
+    for block in cost_blocks(d):
+        df = np.tile(d.df, len(block.regions))
+        c += block.lin.A.T @ df
+        constant += float(df @ block.lin.const)
+    return c, constant

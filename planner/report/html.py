@@ -1,0 +1,192 @@
+"""The report: one self-contained HTML file (plotly.js inlined once, opens offline).
+
+`build_report(DIR, out)` reads what `planner solve --out DIR` wrote (tables, summary.json
+and model.json), so it works on any run and never reads the instance file. Sections:
+headline and bottlenecks in words; capacity by layer and technology; builds per year and a
+commissioning schedule with construction (lead-time) bars; commodity balances; resource
+use against limits; shadow prices over time; costs by layer and by component; unserved
+demand. Colours: one hue per layer, technologies in shades of their layer's hue.
+"""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pandas as pd
+import plotly.graph_objects as go
+
+from planner import atomic
+from planner.report.figures import figures
+from planner.report.style import FONT, LAYER_COLOURS
+from planner.results.base import Results
+from planner.results.insight import MONEY, bottlenecks, explain_lines, price_lines
+from planner.results.io import load_results
+
+CSS = """
+body { font-family: FONT; margin: 0; background: #f6f7f9; color: #1d2430; }
+header { background: #1d2430; color: white; padding: 24px 40px; }
+header h1 { margin: 0 0 6px 0; font-size: 26px; }
+header p { margin: 2px 0; color: #c9d1dd; }
+main { padding: 16px 40px 40px 40px; max-width: 1280px; }
+section { background: white; border-radius: 8px; padding: 12px 18px; margin: 16px 0;
+  box-shadow: 0 1px 3px rgba(0,0,0,.08); }
+h2 { font-size: 19px; margin: 8px 0; }
+ul.story li { margin: 4px 0; line-height: 1.4; }
+table { border-collapse: collapse; font-size: 13px; width: 100%; }
+th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #e4e7ec; }
+th { background: #eef1f5; }
+td.num { text-align: right; font-variant-numeric: tabular-nums; }
+.kpi { display: inline-block; margin-right: 36px; }
+.kpi b { display: block; font-size: 22px; color: white; }
+.legend span { display: inline-block; padding: 2px 10px; margin-right: 6px; border-radius: 4px;
+  color: white; font-size: 12px; }
+""".replace("FONT", FONT)
+
+
+def _bottleneck_table(results: Results, money: str, limit: int = 60) -> str:
+    table = bottlenecks(results, money=money)
+    if table.empty:
+        return "<p>No limit binds at a cost.</p>"
+    rows = []
+    for r in table.head(limit).itertuples(index=False):
+        rows.append(
+            "<tr>"
+            f"<td>{'' if pd.isna(r.year) else int(r.year)}</td><td>{r.rank}</td>"
+            f"<td>{html.escape(str(r.constraint))}</td><td>{html.escape(str(r.name))}</td>"
+            f"<td>{html.escape(str(r.region))}</td><td class='num'>{r.shadow_price:,.4g}</td>"
+            f"<td>{html.escape(str(r.unit))}</td><td>{html.escape(str(r.text))}</td></tr>"
+        )
+    more = (
+        f"<p>{len(table) - limit} more rows in the bottleneck table.</p>"
+        if len(table) > limit
+        else ""
+    )
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in (
+            "year",
+            "rank",
+            "constraint",
+            "name",
+            "region",
+            "shadow price",
+            "unit",
+            "in words",
+        )
+    )
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
+
+
+def render_html(results: Results, money: str = MONEY) -> str:
+    """The report as one HTML string with plotly.js inlined once."""
+    s = results.summary
+    name = html.escape(str(s.get("instance", "planner run")))
+    objective = results.objective
+    kpis = [("status", results.status)]
+    if objective is not None:
+        kpis.append((f"discounted system cost ({money})", f"{objective:,.6g}"))
+    if s.get("total_demand") is not None and s.get("unserved"):
+        share = max((v.get("share", 0.0) for v in s["unserved"].values()), default=0.0)
+        kpis.append(("largest unserved share", f"{share:.1%}"))
+    header = "".join(
+        f"<div class='kpi'>{html.escape(k)}<b>{html.escape(str(v))}</b></div>" for k, v in kpis
+    )
+    legend = "".join(
+        f"<span style='background:{c}'>{layer}</span>" for layer, c in LAYER_COLOURS.items()
+    )
+    parts = [
+        "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
+        f"<title>planner report: {name}</title><style>{CSS}</style></head><body>",
+        f"<header><h1>AI-stack investment plan: {name}</h1>",
+        f"<p>{html.escape(str(s.get('source', '')))}</p>{header}</header><main>",
+    ]
+    story = explain_lines(results, top=4, money=money)
+    parts.append(
+        "<section><h2>Why the plan looks like this: bottlenecks by year</h2><ul class='story'>"
+        + "".join(f"<li>{html.escape(line)}</li>" for line in story)
+        + "</ul></section>"
+    )
+    if not results.tables:
+        parts.append("</main></body></html>")
+        return "".join(parts)
+    parts.append(f"<section class='legend'>Layer colours: {legend}</section>")
+    first = True
+    captions = {
+        "capacity": "Capacity in service, stacked by technology, one panel per layer "
+        "(energy at the top).",
+        "builds": "Capacity commissioned each year.",
+        "commissioning": "Each bar is one year's build of one technology; the pale bar "
+        "before it spans its construction (lead time).",
+        "balances": "For each commodity: production, what other technologies use, "
+        "exogenous demand and any unserved demand.",
+        "resources": "Use of each scarce resource against its yearly limit.",
+        "prices": "Marginal cost of each commodity and shadow price of each resource, "
+        "in that year's money.",
+        "costs": "Annuities, fixed and variable O&M, unserved-demand penalties and trade.",
+        "unserved": "Share of each final demand left unserved.",
+    }
+    for key, fig in figures(results, money).items():
+        body = fig.to_html(
+            full_html=False,
+            include_plotlyjs=first,
+            div_id=f"fig-{key}",
+            config={"displaylogo": False, "responsive": True},
+        )
+        first = False
+        parts.append(f"<section><p>{html.escape(captions.get(key, ''))}</p>{body}</section>")
+        if key == "prices":
+            lines = price_lines(results, money)
+            parts.append(
+                "<section><h2>Marginal cost by layer (that year's money per unit)</h2>"
+                "<ul class='story'>"
+                + "".join(f"<li>{html.escape(x)}</li>" for x in lines)
+                + "</ul></section>"
+            )
+    parts.append(f"<section><h2>Bottleneck table</h2>{_bottleneck_table(results, money)}</section>")
+    parts.append("</main></body></html>")
+    return "".join(parts)
+
+
+def build_report(
+    source: str | Path | Results,
+    out: str | Path,
+    money: str = MONEY,
+    png: bool = False,
+) -> Path:
+    """Write the HTML report of a results directory (or Results) to `out`; return its path.
+
+    With `png`, each chart is also written as DIR/<report stem>_figures/<chart>.png.
+    """
+    results = load_results(source) if isinstance(source, str | Path) else source
+    target = Path(out)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    atomic.write_text(target, render_html(results, money))
+    if png and results.tables:
+        write_pngs(figures(results, money), target.with_name(f"{target.stem}_figures"))
+    return target
+
+
+def write_pngs(figs: dict[str, go.Figure], folder: Path) -> list[Path]:
+    """Static PNGs through kaleido (needs a Chrome/Chromium; BROWSER_PATH may name it)."""
+    import os
+    import shutil
+
+    if "BROWSER_PATH" not in os.environ:
+        for name in ("chromium", "chromium-browser", "google-chrome"):
+            found = shutil.which(name)
+            if found:
+                os.environ["BROWSER_PATH"] = found
+                break
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = []
+    for key, fig in figs.items():
+        height = int(fig.layout.height or 500)
+        path = atomic.write_with(
+            folder / f"{key}.png",
+            lambda tmp, fig=fig, height=height: fig.write_image(
+                str(tmp), format="png", width=1200, height=height, scale=1
+            ),
+        )
+        paths.append(path)
+    return paths

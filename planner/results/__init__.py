@@ -1,0 +1,1 @@
+"""Results: tables, prices, insight (bottlenecks), reading and writing result directories."""

@@ -1,0 +1,41 @@
+"""`Results`: the status, objective, summary and tables of one solve."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+from planner.model.info import ModelInfo
+
+TABLES = ("schedule", "commodities", "resources", "flows", "budget", "costs", "constraints")
+
+
+@dataclass
+class Results:
+    """What a solve returns (and `planner.results.io.load_results` reads back): the status,
+    the objective, the summary written to summary.json, the result tables (also as
+    attributes: `results.schedule`), and what the results need to know about the model."""
+
+    status: str
+    objective: float | None
+    summary: dict[str, Any]
+    tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    info: ModelInfo | None = None
+
+    @property
+    def optimal(self) -> bool:
+        return self.status == "optimal"
+
+    def bottlenecks(self, money: str | None = None) -> pd.DataFrame:
+        """Binding, costly limits per year with shadow prices in words (planner.results.insight)."""
+        from planner.results.insight import MONEY, bottlenecks
+
+        return bottlenecks(self, money=money or MONEY)
+
+    def __getattr__(self, name: str) -> pd.DataFrame:
+        tables = self.__dict__.get("tables", {})
+        if name in tables:
+            return tables[name]
+        raise AttributeError(name)

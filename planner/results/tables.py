@@ -1,0 +1,301 @@
+"""Tidy result tables (docs/model.md §10), from the solution vector and the duals.
+
+Every quantity is one of the model's own expressions (`planner.model.expressions`, cost
+blocks of `planner.model.costs`) evaluated at the solution; every price goes through
+`planner.results.prices`.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from planner.model import expressions as ex
+from planner.model.assemble import Model
+from planner.model.costs import cost_blocks
+from planner.model.data import ModelData
+from planner.model.registry import (
+    BALANCE,
+    BOUNDS,
+    BUDGET_TOTAL,
+    BUDGET_YEAR,
+    ENTRIES,
+    RESOURCE_LIMIT,
+    Kind,
+)
+from planner.results.prices import shadow_prices
+from planner.solver.highs import Solution
+
+BINDING = 1e-7
+"""A row or bound binds when its slack is at most this, relative to max(1, |bound|)."""
+
+
+def extract(model: Model, sol: Solution) -> dict[str, pd.DataFrame]:
+    """All tables for a solution that has primal values."""
+    assert sol.x is not None
+    d = model.data
+    x = model.full(np.where(np.abs(sol.x) < 1e-12, 0.0, sol.x))  # no -0.0 or 1e-17 noise
+    duals = sol.duals
+    tables = {
+        "schedule": schedule_table(d, x),
+        "commodities": commodity_table(model, x, duals),
+        "resources": resource_table(model, x, duals),
+        "flows": flow_table(d, x),
+        "budget": budget_table(model, x, duals),
+        "costs": cost_table(d, x),
+        "constraints": constraint_table(model, x, sol),
+    }
+    for table in tables.values():
+        floats = table.select_dtypes("float").columns
+        table[floats] = table[floats] + 0.0  # -0.0 -> 0.0
+    return tables
+
+
+def _years(d: ModelData, n: int) -> np.ndarray:
+    return np.tile(d.years, n)
+
+
+def _written_duals(model: Model, name: str, duals: dict[str, np.ndarray]) -> np.ndarray | None:
+    """A family's duals over every row its `define_` function wrote (0 for dropped rows),
+    or None if the family has no rows or there are no duals."""
+    block = model.blocks.get(name)
+    if block is None or name not in duals:
+        return None
+    return block.written(duals[name])
+
+
+def schedule_table(d: ModelData, x: np.ndarray) -> pd.DataFrame:
+    """Per technology, region, year: build, capacity, activity (with layer and units)."""
+    frames = []
+    units = {c: com.unit for c, com in d.instance.commodities.items()}
+    for t in d.techs:
+        frames.append(
+            pd.DataFrame(
+                {
+                    "technology": t.name,
+                    "layer": t.layer,
+                    "region": np.repeat(t.regions, d.ny),
+                    "year": _years(d, len(t.regions)),
+                    "build": x[t.b_col.ravel()],
+                    "capacity": ex.capacity(d, t).value(x),
+                    "activity": x[t.x_col.ravel()],
+                    "capacity_unit": t.capacity_unit,
+                    "output": t.output,
+                    "output_unit": units[t.output],
+                }
+            )
+        )
+    return _concat(frames)
+
+
+def commodity_table(model: Model, x: np.ndarray, duals: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Per commodity, region, year: production, consumption, trade, demand, unserved, price
+    (the balance's shadow price: cost of one more unit of demand in that year's money)."""
+    d = model.data
+    written = _written_duals(model, BALANCE.name, duals)
+    years = _years(d, d.nr * len(d.commodities))
+    price = (
+        shadow_prices(BALANCE, written, years, d)
+        if written is not None
+        else np.full(years.size, np.nan)
+    )
+    frames = []
+    n = d.nr * d.ny
+    for i, c in enumerate(d.commodities):
+        com = d.instance.commodities[c]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "commodity": c,
+                    "layer": com.layer,
+                    "unit": com.unit,
+                    "region": np.repeat(d.regions, d.ny),
+                    "year": _years(d, d.nr),
+                    "production": ex.production(d, c).value(x),
+                    "consumption": ex.consumption(d, c).value(x),
+                    "imports": ex.imports(d, c).value(x),
+                    "exports": ex.exports(d, c).value(x),
+                    "demand": d.demand[c].ravel(),
+                    "unserved": ex.unserved(d, c).value(x),
+                    "price": price[i * n : (i + 1) * n],
+                }
+            )
+        )
+    return _concat(frames)
+
+
+def resource_table(model: Model, x: np.ndarray, duals: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Per resource, region ("global" for global scope), year: use, limit, shadow price
+    (the objective's decrease per unit of extra limit, in that year's money)."""
+    d = model.data
+    written = _written_duals(model, RESOURCE_LIMIT.name, duals)
+    frames = []
+    start = 0
+    for p in d.resources:
+        regions = ["global"] if d.is_global(p) else d.regions
+        n = len(regions) * d.ny
+        years = _years(d, len(regions))
+        shadow = (
+            shadow_prices(RESOURCE_LIMIT, written[start : start + n], years, d)
+            if written is not None
+            else np.full(n, np.nan)
+        )
+        start += n
+        res = d.instance.resources[p]
+        frames.append(
+            pd.DataFrame(
+                {
+                    "resource": p,
+                    "scope": res.scope,
+                    "unit": res.unit,
+                    "region": np.repeat(regions, d.ny),
+                    "year": years,
+                    "use": ex.resource_use(d, p).value(x),
+                    "limit": d.limits[p].ravel(),
+                    "shadow_price": shadow,
+                }
+            )
+        )
+    columns = ["resource", "scope", "unit", "region", "year", "use", "limit", "shadow_price"]
+    return _concat(frames, columns)
+
+
+def flow_table(d: ModelData, x: np.ndarray) -> pd.DataFrame:
+    """Per directed link and year: amount sent, amount delivered, capacity."""
+    frames = [
+        pd.DataFrame(
+            {
+                "link": link.name,
+                "commodity": link.commodity,
+                "from": link.origin,
+                "to": link.dest,
+                "year": d.years,
+                "sent": x[link.col],
+                "delivered": (1 - link.loss) * x[link.col],
+                "capacity": link.capacity,
+            }
+        )
+        for link in d.links
+    ]
+    return _concat(
+        frames, ["link", "commodity", "from", "to", "year", "sent", "delivered", "capacity"]
+    )
+
+
+def budget_table(model: Model, x: np.ndarray, duals: dict[str, np.ndarray]) -> pd.DataFrame:
+    """Overnight spend per year and in total, with limits and shadow prices (discounted
+    money per unit of extra, undiscounted budget)."""
+    d = model.data
+    per_year = ex.total_spending(d).value(x)
+    if duals:
+        year = _written_duals(model, BUDGET_YEAR.name, duals)
+        shadow = shadow_prices(BUDGET_YEAR, year, None, d) if year is not None else np.zeros(d.ny)
+        total = _written_duals(model, BUDGET_TOTAL.name, duals)
+        total_shadow = (
+            float(shadow_prices(BUDGET_TOTAL, total, None, d)[0]) if total is not None else 0.0
+        )
+    else:
+        shadow, total_shadow = np.full(d.ny, np.nan), np.nan
+    return pd.DataFrame(
+        {
+            "scope": ["year"] * d.ny + ["total"],
+            "year": pd.array([*d.years.tolist(), None], dtype="Int64"),
+            "spend": [*per_year.tolist(), float(per_year.sum())],
+            "limit": [
+                *d.budget_year.tolist(),
+                d.budget_total if d.budget_total is not None else np.nan,
+            ],
+            "shadow_price": [*np.asarray(shadow, dtype=float).tolist(), total_shadow],
+        }
+    )
+
+
+def cost_table(d: ModelData, x: np.ndarray) -> pd.DataFrame:
+    """Cost per year, region, layer and component, undiscounted and discounted: the cost
+    blocks of the objective evaluated at the solution."""
+    frames = [
+        pd.DataFrame(
+            {
+                "year": _years(d, len(block.regions)),
+                "region": np.repeat(block.regions, d.ny),
+                "layer": block.layer,
+                "component": block.component,
+                "cost": block.lin.value(x),
+            }
+        )
+        for block in cost_blocks(d)
+    ]
+    columns = ["year", "region", "layer", "component", "cost"]
+    table = _concat(frames, columns)
+    table = table[table["cost"] != 0]
+    table = table.groupby(columns[:-1], as_index=False, dropna=False, sort=True)["cost"].sum()
+    table["discounted"] = table["cost"] * d.df[d.year_index(table["year"].to_numpy())]
+    return table
+
+
+def constraint_table(model: Model, x: np.ndarray, sol: Solution) -> pd.DataFrame:
+    """Every limit and balance row and every limit bound: value, bound, slack, dual, shadow
+    price, binding. Bounds take their duals from the reduced costs where the column sits on
+    the bound (for columns outside the LP: c - A^T y)."""
+    d = model.data
+    frames = []
+    for name, block in model.blocks.items():
+        body = block.A @ x[: model.n_lp]
+        dual = sol.duals.get(name, np.full(len(block), np.nan))
+        frames.append(_limit_frame(d, ENTRIES[name], block.index, body, block.rhs, dual))
+    reduced = (
+        model.reduced_costs(sol.reduced_costs, sol.duals) if sol.reduced_costs is not None else None
+    )
+    for entry in BOUNDS:
+        bounds = model.bounds.get(entry.name)
+        if bounds is None or entry.kind != Kind.LIMIT or not len(bounds.cols):
+            continue
+        value = x[bounds.cols]
+        # a reduced cost belongs to the bound (the limit) only where x sits on it
+        at = np.abs(value - bounds.values) <= 1e-9 * np.maximum(1.0, np.abs(bounds.values))
+        dual = np.where(at, reduced[bounds.cols], 0.0) if reduced is not None else np.nan
+        frames.append(
+            _limit_frame(
+                d, entry, bounds.keys, value, bounds.values, np.broadcast_to(dual, value.shape)
+            )
+        )
+    columns = ["constraint", "name", "region", "year", "sense", "value", "bound", "slack"]
+    return _concat(frames, [*columns, "dual", "shadow_price", "binding"])
+
+
+def _limit_frame(
+    d: ModelData, entry, keys, body: np.ndarray, rhs: np.ndarray, dual: np.ndarray
+) -> pd.DataFrame:
+    n = len(rhs)
+    fields = keys.fields
+    subject = entry.index[0]
+    names = fields[subject] if subject not in ("year", "scope") else np.full(n, entry.label)
+    regions = fields["region"] if "region" in fields else np.full(n, None)
+    years = fields.get("year")
+    if entry.sense == ">=":
+        slack = body - rhs
+    elif entry.sense == "<=":
+        slack = rhs - body
+    else:
+        slack = np.zeros(n)
+    return pd.DataFrame(
+        {
+            "constraint": entry.name,
+            "name": names,
+            "region": regions,
+            "year": pd.array(years if years is not None else [None] * n, dtype="Int64"),
+            "sense": entry.sense,
+            "value": body,
+            "bound": rhs,
+            "slack": slack,
+            "dual": dual,
+            "shadow_price": shadow_prices(entry, dual, years, d),
+            "binding": np.abs(slack) <= BINDING * np.maximum(1.0, np.abs(rhs)),
+        }
+    )
+
+
+def _concat(frames: list[pd.DataFrame], columns: list[str] | None = None) -> pd.DataFrame:
+    if not frames:
+        return pd.DataFrame(columns=columns)
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,1 @@
+"""Solving: the one pipeline, the HiGHS hand-off, warm updates, checks and diagnosis."""

@@ -1,0 +1,31 @@
+"""After the solve: is the returned solution a plan? Every row and bound checked."""
+
+from __future__ import annotations
+
+import numpy as np
+
+from planner.model.assemble import Model
+
+VIOLATION_TOL = 1e-6
+"""Largest tolerated row or bound violation, relative to max(1, |bound|)."""
+
+
+def max_violation(model: Model, x: np.ndarray) -> float:
+    """Largest violation of any row or column bound, relative to max(1, |bound|);
+    `x` holds the LP columns."""
+    worst = 0.0
+    for block in model.blocks.values():
+        if not len(block):
+            continue
+        body = block.A @ x
+        scale = np.maximum(1.0, np.abs(block.rhs))
+        if block.sense in (">=", "=="):
+            worst = max(worst, float(np.max((block.rhs - body) / scale)))
+        if block.sense in ("<=", "=="):
+            worst = max(worst, float(np.max((body - block.rhs) / scale)))
+    if x.size:
+        lower, upper = model.lower, model.upper
+        worst = max(worst, float(np.max((lower - x) / np.maximum(1.0, np.abs(lower)))))
+        finite = np.where(np.isfinite(upper), upper, 1.0)
+        worst = max(worst, float(np.max((x - upper) / np.maximum(1.0, np.abs(finite)))))
+    return max(worst, 0.0)
