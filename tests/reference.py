@@ -1049,7 +1049,7 @@ def solve_single(
     lp.set_objective(model.objective())
     sol = solve_lp(lp, mip_gap)
     out: dict[str, Any] = {"status": sol.status, "objective": sol.objective}
-    out["objective_horizon"] = None
+    out["objective_horizon"], out["columns"] = None, len(lp.cost)
     if sol.x is not None:
         out["objective_horizon"] = model.objective(hz.horizon).value(sol.x)
         out["values"] = values_of(model, sol.x)
@@ -1118,7 +1118,7 @@ def solve_scenarios(instance: dict[str, Any], mip_gap: float, evpi: bool) -> dic
     lp.set_objective(add_risk(lp, z, prob, spec.get("risk") or {}))
     sol = solve_lp(lp, mip_gap)
     out: dict[str, Any] = {"status": sol.status, "objective": sol.objective}
-    out["objective_horizon"] = None
+    out["objective_horizon"], out["columns"] = None, len(lp.cost)
     if sol.x is not None:
         x = sol.x
         out["cases"] = {name: z_s.value(x) for name, z_s in z.items()}
@@ -1146,7 +1146,8 @@ def reference_details(
     instance: dict[str, Any], mip_gap: float = 1e-4, evpi: bool = False
 ) -> dict[str, Any]:
     """Solve a parsed (valid) instance; return a dict with `status`, `objective`,
-    `objective_horizon`, `values` ({key: value}) and, where relevant, `windows` (each
+    `objective_horizon`, `columns` (of the LP solved last), `values` ({key: value})
+    and, where relevant, `windows` (each
     myopic window's objective), `cases` ({case: Z_s}), `case_values` ({case: {key:
     value}}), and with `evpi=True` for a scenario instance `ws` and `evpi`."""
     mode = (instance.get("foresight") or {}).get("mode", "perfect")
