@@ -40,7 +40,8 @@ Readings of MODEL.md made here (see also the tests):
 - Minimum limits are quantities: an absent region gets 0, which is no constraint, and a
   scenario `add` on an absent minimum creates one. min_build and an annual technology's
   min_activity are column bounds; min_capacity and a slice technology's min_activity
-  (on the annual sum) are rows.
+  (on the annual sum) are rows. A positive min_build in a year before y0 + lead time
+  (where B is fixed to 0) makes the instance infeasible.
 - End effects: the objective's cost of year y (annuities of builds alive in y, fixed
   and variable costs, unserved, trade, curtailment and the residual fixed cost) belongs
   to year y; objective_horizon sums the years y0..yN. budget.total sums Spend[r,y]
@@ -51,10 +52,13 @@ Readings of MODEL.md made here (see also the tests):
   is fixed to its value in the previous window (0 where that window did not have it),
   clipped to its bounds in this window; N is rounded to an integer and B of a unit-size
   technology is fixed at unit_size x N. end_effects is used in the last window only.
-  objective_horizon is the last window's cost of y0..yN.
+  objective_horizon is the last window's cost of y0..yN, and `values` its solution. An
+  infeasible window ends the solve: status infeasible, its objective None in `windows`.
 - Scenarios: changes are applied in order to values evaluated on the model years
   (extension years included); `multiply` and `add` leave "no limit" as no limit and act
-  on absent quantities as on 0; `set` is evaluated like the parameter it replaces. A
+  on absent quantities as on 0; `set` is evaluated like the parameter it replaces. The
+  year map of `multiply` or `add` is a series like any other: constant before its first
+  and after its last year, so {2035: 3} multiplies every year, the first stage's too. A
   first-stage column gets the tightest bounds of all cases (a case without the variable
   fixes it to 0); rows involving it are written in every case. The objective's
   constants (fixed O&M of residual capacity) are part of each Z_s. WS solves each case
@@ -517,6 +521,8 @@ def add_build_columns(model: Model, tech: Tech, r: str) -> None:
     hz, df = model.hz, model.hz.df
     p = {key: val[r] for key, val in tech.params.items()}
     tech.b_col[r] = {}
+    if any(p["min_build"][: tech.lead] > 0.0):  # a commitment the lead time rules out
+        model.lp.trivially_infeasible = True
     for t in range(tech.lead, len(hz.years)):
         key = ("B", tech.name, r, hz.years[t])
         tau = hz.years[t] - tech.lead

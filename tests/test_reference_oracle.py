@@ -3,12 +3,14 @@ the instance generator (scripts/gen_instance.py) against the oracle."""
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import sys
 from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 sys.path.insert(0, str(Path(__file__).parent))
 from reference import Data, crf, horizon, reference_details, reference_solve, series
@@ -492,6 +494,13 @@ def test_minimum_build_capacity_and_activity() -> None:
     # min_activity above a max_capacity: infeasible.
     inst["technologies"]["s"]["max_capacity"] = 3
     assert reference_solve(inst)[0] == "infeasible"
+    # A min_build in a year the lead time rules out (B[2026] is fixed to 0): infeasible.
+    del inst["technologies"]["s"]["max_capacity"], inst["technologies"]["s"]["min_activity"]
+    inst["technologies"]["s"].update(lead_time=1, min_build={2026: 1, 2027: 0})
+    assert reference_solve(inst)[0] == "infeasible"
+    # In 2027 it is fine: t 10 in 2026 (10), s 1 (5) and t 9 in 2027: 24.
+    inst["technologies"]["s"]["min_build"] = {2026: 0, 2027: 1}
+    assert solve(inst) == pytest.approx(24.0)
 
 
 def test_min_activity_of_a_slice_technology_bounds_the_annual_sum() -> None:
@@ -684,3 +693,190 @@ def test_scenario_changes_act_on_evaluated_values() -> None:
     assert list(data.regional(("technologies", "t", "capex"), 0.0)["world"]) == [6, 6, 6]
     assert data.regional(("technologies", "t", "max_build"), None)["world"] is None
     assert data.number(("budget", "total")) == 7
+
+
+# ---------------------------------------------------------------------------------------
+# Invariances of MODEL.md 11-17 on generated instances.
+
+FEATURES: dict[str, dict[str, Any]] = {
+    "slices": {"slices": (2, 3)},
+    "storage": {"slices": (1, 4), "storage": True},
+    "reserve": {"reserve": True},
+    "reserve_sliced": {"slices": (2, 2), "reserve": True},
+    "flexibility": {"slices": (2, 3), "flexibility": True},
+    "min_limits": {"min_limits": True},
+    "extend_years": {"extend_years": 3},
+    "scenarios": {"scenarios": 3},
+    "risk": {"scenarios": 2, "risk": 0.5},
+    "all": {
+        "slices": (2, 3),
+        "storage": True,
+        "reserve": True,
+        "flexibility": True,
+        "min_limits": True,
+        "extend_years": 2,
+        "scenarios": 2,
+        "risk": 0.3,
+    },
+}
+
+
+@pytest.mark.parametrize("feature", sorted(FEATURES))
+@pytest.mark.parametrize(("size", "seed"), [((1, 3, 1), 0), ((2, 4, 2), 1), ((3, 5, 2), 2)])
+def test_generated_feature_instances_are_optimal(
+    feature: str, size: tuple[int, int, int], seed: int
+) -> None:
+    instance = gen_instance.generate(*size, seed=seed, **FEATURES[feature])
+    result = reference_details(instance)
+    assert result["status"] == "optimal"
+    assert result["objective"] > 0
+    assert result["columns"] == gen_instance.expected_columns(instance)
+    if "scenarios" in instance:
+        assert sum(c["probability"] for c in instance["scenarios"]["cases"].values()) == (
+            pytest.approx(1.0, abs=1e-9)
+        )
+        assert set(result["cases"]) == set(instance["scenarios"]["cases"])
+
+
+def test_generated_feature_milp_is_optimal() -> None:
+    instance = gen_instance.generate(2, 4, 2, seed=3, milp=True, **FEATURES["all"])
+    assert reference_details(instance)["status"] == "optimal"
+
+
+def test_generator_features_keep_the_base_instance() -> None:
+    # The options draw from their own random stream: the resources, links and budget of the
+    # plain instance are untouched, and the features show up where documented.
+    plain = gen_instance.generate(3, 4, 2, seed=4)
+    rich = gen_instance.generate(3, 4, 2, seed=4, **FEATURES["all"])
+    for key in ("years", "regions", "resources", "links", "budget"):
+        assert rich[key] == plain[key]
+    assert rich["name"].startswith(plain["name"]) and rich["name"] != plain["name"]
+    assert rich["commodities"]["electricity"]["balance"] == "slice"
+    assert len(rich["time"]["periods"]) == 2
+    assert "energy_storage" in rich["technologies"]
+    assert "energy_firm" in rich["technologies"]
+    assert any("flexibility" in t for t in rich["technologies"].values())
+    assert "min_build" in rich["technologies"]["energy_0"]
+    assert rich["end_effects"] == {"extend_years": 2}
+    assert rich["scenarios"]["risk"]["weight"] == 0.3
+
+
+def test_generator_cli_writes_a_feature_instance(tmp_path: Path) -> None:
+    out = tmp_path / "inst.yaml"
+    args = ["--regions", "2", "--years", "3", "--techs", "2", "--seed", "1", "--slices", "2", "2"]
+    args += ["--storage", "--reserve", "--scenarios", "2", "-o", str(out)]
+    assert gen_instance.main(args) == 0
+    instance = yaml.safe_load(out.read_text())
+    assert len(instance["scenarios"]["cases"]) == 2
+    assert reference_details(instance)["status"] == "optimal"
+
+
+def without_time_features(seed: int) -> dict[str, Any]:
+    """A generated instance with electricity by slice but no `time` block."""
+    return gen_instance.generate(2, 4, 2, seed=seed, storage=True, flexibility=True, reserve=True)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_no_time_equals_one_explicit_slice(seed: int) -> None:
+    # Without `time`: one period `year` (weight 1) with one slice `all` of 8760 h. One
+    # day of 24 h occurring 365 times is the same single slice (w = 1).
+    instance = without_time_features(seed)
+    implicit = solve(instance)
+    instance["time"] = {"periods": {"d": {"weight": 365, "slices": {"all": 24}}}}
+    assert solve(instance) == pytest.approx(implicit, rel=1e-9)
+    # A slice commodity without time is its annual balance (no storage, no flexibility).
+    plain = gen_instance.generate(2, 4, 2, seed=seed, reserve=True)
+    annual = solve(plain)
+    plain["commodities"]["electricity"]["balance"] = "slice"
+    assert solve(plain) == pytest.approx(annual, rel=1e-9)
+
+
+def split_periods(instance: dict[str, Any]) -> dict[str, Any]:
+    """Each period replaced by two identical copies with half its weight."""
+    out = copy.deepcopy(instance)
+    periods = out["time"]["periods"]
+    out["time"]["periods"] = {
+        f"{p}{half}": {"weight": spec["weight"] / 2, "slices": spec["slices"]}
+        for p, spec in periods.items()
+        for half in ("a", "b")
+    }
+    out["time"]["profiles"] = {
+        name: {f"{p}{half}": vals for p, vals in prof.items() for half in ("a", "b")}
+        for name, prof in out["time"]["profiles"].items()
+    }
+    return out
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_splitting_a_period_in_two_halves_changes_nothing(seed: int) -> None:
+    instance = gen_instance.generate(2, 4, 2, seed=seed, **FEATURES["all"])
+    assert solve(split_periods(instance)) == pytest.approx(solve(instance), rel=1e-7)
+
+
+def test_zero_reserve_margin_with_ample_firm_capacity_changes_nothing() -> None:
+    # One region (no imports): every technology counts its full output rate a as firm and
+    # X_t <= alpha a w_t Cap with alpha <= 1, so production covering the load already
+    # meets a margin 0, peak factor 1 reserve.
+    instance = gen_instance.generate(1, 4, 2, seed=2, slices=(2, 3), storage=True, reserve=True)
+    reference = copy.deepcopy(instance)
+    del reference["commodities"]["electricity"]["reserve"]
+    instance["commodities"]["electricity"]["reserve"] = {"margin": 0.0}
+    for tech in instance["technologies"].values():
+        tech["firm_capacity"] = tech["output_per_capacity"]
+    assert solve(instance) == pytest.approx(solve(reference), rel=1e-9)
+    # A real margin then costs something.
+    instance["commodities"]["electricity"]["reserve"] = {"margin": 0.5, "peak_factor": 1.2}
+    assert solve(instance) > solve(reference) * (1 + 1e-6)
+
+
+def test_zero_shift_and_curtail_change_nothing_on_a_generated_instance() -> None:
+    instance = gen_instance.generate(2, 4, 2, seed=5, slices=(2, 3), flexibility=True)
+    base = copy.deepcopy(instance)
+    for tech in base["technologies"].values():
+        tech.pop("flexibility", None)
+    flexible = solve(instance)
+    assert flexible <= solve(base) * (1 + 1e-9)
+    for tech in instance["technologies"].values():
+        if "flexibility" in tech:
+            tech["flexibility"].update(shift=0.0, curtail=0.0)
+    assert solve(instance) == pytest.approx(solve(base), rel=1e-9)
+
+
+def test_extend_years_zero_equals_no_block() -> None:
+    instance = gen_instance.generate(2, 4, 2, seed=6, slices=(1, 3), reserve=True)
+    plain = solve(instance)
+    instance["end_effects"] = {"extend_years": 0}
+    assert solve(instance) == pytest.approx(plain, rel=1e-12)
+
+
+def test_myopic_on_a_generated_instance() -> None:
+    # A window covering the horizon is perfect foresight; shorter windows give a solution
+    # that is feasible for the whole model, so they cost at least as much.
+    instance = gen_instance.generate(2, 5, 2, seed=1, slices=(1, 3), storage=True)
+    perfect = solve(instance)
+    instance["foresight"] = {"mode": "myopic", "window": 5, "step": 2}
+    result = reference_details(instance)
+    assert result["windows"] == pytest.approx([perfect], rel=1e-9)
+    instance["foresight"] = {"mode": "myopic", "window": 3, "step": 2}
+    result = reference_details(instance)
+    assert result["status"] == "optimal"
+    assert len(result["windows"]) == 2
+    assert result["objective"] >= perfect * (1 - 1e-9)
+
+
+def test_scenarios_on_a_generated_instance() -> None:
+    # Cases without changes are the deterministic model; with changes, EVPI >= 0 and the
+    # expected cost is the probability-weighted sum of the Z_s.
+    instance = gen_instance.generate(2, 4, 2, seed=2, slices=(2, 2), scenarios=3)
+    deterministic = copy.deepcopy(instance)
+    del deterministic["scenarios"]
+    same = copy.deepcopy(instance)
+    for case in same["scenarios"]["cases"].values():
+        case["changes"] = []
+    assert solve(same) == pytest.approx(solve(deterministic), rel=1e-9)
+    result = reference_details(instance, evpi=True)
+    cases = instance["scenarios"]["cases"]
+    expected = sum(cases[name]["probability"] * z for name, z in result["cases"].items())
+    assert result["objective"] == pytest.approx(expected, rel=1e-9)
+    assert result["evpi"] >= -1e-6 * abs(result["objective"])
+    assert result["objective_horizon"] <= result["objective"] * (1 + 1e-9)
