@@ -368,6 +368,60 @@ def test_two_slices_with_a_solar_availability_profile() -> None:
     assert solve(inst) == pytest.approx(15.0)
 
 
+def test_use_profile_and_unserved_demand_per_slice() -> None:
+    # x: demand 4 flat (2 per slice, unmet cost 100, so U_t <= 2). A GPU fleet (annual
+    # output, compute demand 10, 1 x per unit) spreads its use by use_profile [3, 1],
+    # normalised [1.5, 0.5]: 7.5 by day, 2.5 by night. Gas (capex 1, max_capacity 16)
+    # gives at most 8 per slice: day 2 + 7.5 = 9.5 leaves 1.5 unserved (150); Cap 16.
+    # Total 166.
+    inst = flexible_instance()
+    inst["commodities"]["x"].update(demand=4, unmet_cost=100)
+    inst["time"]["profiles"]["office"] = {"day": [3.0, 1.0]}
+    inst["technologies"]["gpu"]["use_profile"] = "office"
+    inst["technologies"] = {"gas": plant(1, max_capacity=16), "gpu": inst["technologies"]["gpu"]}
+    result = reference_details(inst)
+    assert result["objective"] == pytest.approx(166.0)
+    assert result["values"][("U", "x", "world", 2026, "day", "day")] == pytest.approx(1.5)
+    # Flat use (5 and 5): day 7 fits: Cap 14 -> 14.
+    del inst["technologies"]["gpu"]["use_profile"]
+    assert solve(inst) == pytest.approx(14.0)
+    # With the profile and max_capacity 14, the day lacks 9.5 - 7 = 2.5 > 2: infeasible.
+    inst["technologies"]["gpu"]["use_profile"] = "office"
+    inst["technologies"]["gas"]["max_capacity"] = 14
+    assert reference_solve(inst)[0] == "infeasible"
+
+
+def test_slice_technology_spreads_capacity_use_by_weight() -> None:
+    # Heat h by slice, demand 10 flat (5 per slice): a heat pump (slice technology, capex
+    # 0) needs Cap 10 (5 <= 0.5 Cap). It uses 0.5 x per unit of output and 1 x per unit
+    # of capacity, the latter spread by w_t: 2.5 + 0.5 * 10 = 7.5 x in each slice. Gas
+    # (capex 1): 7.5 <= 0.5 Cap -> 15. A use_profile on a slice technology is ignored.
+    inst = day_night(demand=0.0)
+    inst["commodities"]["h"] = {"layer": "energy", "unit": "u", "balance": "slice", "demand": 10}
+    inst["time"]["profiles"]["office"] = {"day": [3.0, 1.0]}
+    pump = plant(0, output="h", use_profile="office")
+    pump["inputs"] = {"per_activity": {"x": 0.5}, "per_capacity": {"x": 1.0}}
+    inst["technologies"] = {"gas": plant(1), "pump": pump}
+    assert solve(inst) == pytest.approx(15.0)
+
+
+def test_slice_link_capacity_is_a_yearly_amount_spread_by_weight() -> None:
+    # Demand in b only, shaped [3, 1]: day 7.5, night 2.5. The link a -> b (capacity 4 a
+    # year, cost 1) carries at most 0.5 * 4 = 2 per slice. Cheap `here` (capex 1) exists
+    # in a, dear `there` (capex 10) in b. Day: import 2, local 5.5 <= 0.5 Cap -> Cap 11
+    # (110), which also covers the night (no import then: the link costs 1, local output
+    # is free). a exports 2 by day: Cap 4 (4). Link 2. Total 116.
+    inst = day_night(demand=0.0, profile=[3.0, 1.0])
+    inst["regions"] = ["a", "b"]
+    inst["commodities"]["x"]["demand"] = {"b": 10}
+    inst["technologies"] = {"here": plant(1, regions=["a"]), "there": plant(10, regions=["b"])}
+    inst["links"] = {"ab": {"commodity": "x", "from": "a", "to": "b", "capacity": 4, "cost": 1}}
+    result = reference_details(inst)
+    assert result["objective"] == pytest.approx(116.0)
+    assert result["values"][("F", "ab", "a", "b", 2026, "day", "day")] == pytest.approx(2.0)
+    assert result["values"][("F", "ab", "a", "b", 2026, "day", "night")] == pytest.approx(0.0)
+
+
 def test_storage_shifts_energy_with_efficiencies() -> None:
     # Flat demand: 5 by day, 5 by night; solar only by day (capex 1); a battery (capex 2,
     # duration 8 h, eta_c 0.9, eta_d 0.8) serves the night: X_night = 5, so it must be
