@@ -61,8 +61,14 @@ Readings of MODEL.md made here (see also the tests):
   and after its last year, so {2035: 3} multiplies every year, the first stage's too. A
   first-stage column gets the tightest bounds of all cases (a case without the variable
   fixes it to 0); rows involving it are written in every case. The objective's
-  constants (fixed O&M of residual capacity) are part of each Z_s. WS solves each case
-  alone, with its changes and end effects, and is sum p_s x optimum_s.
+  constants (fixed O&M of residual capacity) are part of each Z_s. With a risk weight,
+  `objective` is the weighted mix of expected cost and CVaR while objective_horizon
+  stays sum p_s x (Z_s over y0..yN). WS solves each case alone, with its changes and end
+  effects, and is sum p_s x optimum_s (None if a case alone is infeasible); EVPI =
+  objective - WS is given for risk weight 0 only. Extension years are second stage unless
+  branch_year is beyond them.
+- Storage technologies are producers of their commodity: with firm_capacity they count
+  their power capacity in the reserve, like any technology.
 """
 
 from __future__ import annotations
@@ -1143,7 +1149,8 @@ def solve_scenarios(instance: dict[str, Any], mip_gap: float, evpi: bool) -> dic
             if feasible
             else None
         )
-        if out["ws"] is not None and sol.objective is not None:
+        weight = float((spec.get("risk") or {}).get("weight", 0.0))
+        if out["ws"] is not None and sol.objective is not None and weight == 0.0:
             out["evpi"] = sol.objective - out["ws"]
     return out
 
@@ -1155,7 +1162,8 @@ def reference_details(
     `objective_horizon`, `columns` (of the LP solved last), `values` ({key: value})
     and, where relevant, `windows` (each
     myopic window's objective), `cases` ({case: Z_s}), `case_values` ({case: {key:
-    value}}), and with `evpi=True` for a scenario instance `ws` and `evpi`."""
+    value}}), and with `evpi=True` for a scenario instance `ws` and (risk weight 0)
+    `evpi`; `evpi` is ignored for other instances."""
     mode = (instance.get("foresight") or {}).get("mode", "perfect")
     if instance.get("scenarios"):
         if mode == "myopic":

@@ -699,9 +699,13 @@ def test_two_stage_cvar() -> None:
     # Weight 1, alpha 0.5: the worst half is boom (0.3) and 0.2 of bust; for 5 <= b <= 20
     # CVaR = (0.3 (300 - 6b) + 0.2 (100 + 4b)) / 0.5 = 220 - 2b, lowest where the cases
     # cost the same, b = 20: Z = 180 in both cases, CVaR 180.
-    result = reference_details(hedge(alpha=0.5, weight=1.0))
+    result = reference_details(hedge(alpha=0.5, weight=1.0), evpi=True)
     assert result["objective"] == pytest.approx(180.0)
     assert result["cases"] == pytest.approx({"boom": 180.0, "bust": 180.0})
+    # Expected cost 0.3 * 180 + 0.7 * 180; WS as before (138) but no EVPI with risk.
+    assert result["objective_horizon"] == pytest.approx(180.0)
+    assert result["ws"] == pytest.approx(138.0)
+    assert "evpi" not in result
 
 
 def test_identical_cases_equal_the_deterministic_model() -> None:
