@@ -1,6 +1,8 @@
 """Seeded generator of valid, feasible planning instances (MODEL.md section 10 format).
 
     python scripts/gen_instance.py --regions 3 --years 10 --techs 2 --seed 1 [--milp] -o out.yaml
+    python scripts/gen_instance.py --slices 4 24 --storage --reserve --flexibility \
+        --min-limits --extend-years 5 --scenarios 10 --risk 0.3 -o out.yaml
 
 writes the instance as YAML and prints the expected number of columns.
 
@@ -22,15 +24,47 @@ capacity to cover it. Resource limits are at least 1.5 times that forced use, so
 
 Sizes: columns ~ 5 * techs * regions * (2 * years - lead) + links * years; e.g.
 (30, 25, 12) gives ~76k columns and (60, 40, 100) ~1.9M.
+
+Options for MODEL.md 11-17 (keyword arguments of `generate`, all off by default, drawn
+from a separate random stream so that the base instance stays byte-for-byte the same):
+
+- ``slices=(P, S)``: a `time` block of P representative days (weights summing to 365) of S
+  equal slices, with profiles; electricity becomes `balance: slice` with a `demand`
+  profile (within +-9 %, so its normalised peak is below the backbones' 1.25 margin),
+  non-backbone energy technologies get `solar` or `wind` availability, some non-backbone
+  electricity users a `use_profile`.
+- ``storage=True``: a battery `energy_storage` (duration 2-8 h, efficiencies 0.9-0.96).
+- ``reserve=True``: a reserve margin (10-20 %, peak factor 1-1.2) on electricity,
+  firm_capacity on energy technologies, and a firm backbone `energy_firm` (no inputs, no
+  limits) whose residual alone meets the reserve requirement of the forced load.
+- ``flexibility=True``: flexible electricity use on about half the chips technologies.
+- ``min_limits=True``: min_capacity (half the residual), min_activity (30 % of the hard
+  electricity demand) and a small first-year min_build on the energy backbone, and
+  min_capacity on some technologies with residual capacity; all met by building little.
+- ``extend_years=E``: `end_effects: {extend_years: E}`.
+- ``scenarios=N`` (and ``risk=w``): N cases branching in the middle of the horizon with
+  changes of the (soft) tokens demand, a capex, a fixed O&M and a link cost; risk weight
+  w with alpha 0.9.
+`storage` and `flexibility` make electricity a slice commodity even without `slices`.
+Every option keeps "build nothing, leave soft demand unserved" feasible.
+
+With slices, S = P x S slices per year multiply the electricity columns: about
+regions * years * (S * (energy techs + 3 with storage + 1 with reserve + 3 per flexible
+chips technology) + 9 * techs) + electricity links * years * S. For example
+(32, 20, 4) with ``slices=(4, 24), storage, reserve, flexibility`` gives 0.8-1.0M
+columns (seed 1: 970k), and (10, 20, 4) with ``slices=(4, 24), storage, scenarios=10``
+0.8-0.9M; `expected_columns` gives the exact count. Generating takes well under a
+second at that size (writing the YAML a few seconds).
 """
 
 from __future__ import annotations
 
 import argparse
 import itertools
+import math
 import random
 import sys
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -447,11 +481,277 @@ def make_links(
     return links
 
 
+class Features(NamedTuple):
+    """Optional features of MODEL.md 11-17 (all off by default). A NamedTuple rather than a
+    dataclass, so that the script also loads as a file without a sys.modules entry."""
+
+    slices: tuple[int, int] | None = None
+    storage: bool = False
+    reserve: bool = False
+    flexibility: bool = False
+    min_limits: bool = False
+    extend_years: int = 0
+    scenarios: int = 0
+    risk: float = 0.0
+
+    @property
+    def any(self) -> bool:
+        """True when any feature is on."""
+        return self != Features()
+
+    @property
+    def tag(self) -> str:
+        """A suffix for the instance name."""
+        parts = [f"_t{self.slices[0]}x{self.slices[1]}"] if self.slices else []
+        for flag, label in (
+            (self.storage, "sto"),
+            (self.reserve, "res"),
+            (self.flexibility, "flex"),
+            (self.min_limits, "min"),
+        ):
+            if flag:
+                parts.append(f"_{label}")
+        if self.extend_years:
+            parts.append(f"_e{self.extend_years}")
+        if self.scenarios:
+            parts.append(f"_c{self.scenarios}" + (f"w{self.risk:g}" if self.risk else ""))
+        return "".join(parts)
+
+
+def time_block(rng: random.Random, n_periods: int, n_slices: int) -> dict[str, Any]:
+    """Representative days (weights summing to 365) of `n_slices` equal slices, with
+    profiles: `demand` (within +-9 %, so its normalised peak is below 1.2), `solar` and
+    `wind` availabilities, and `usage` (a use profile)."""
+    shares = [rng.uniform(0.5, 1.5) for _ in range(n_periods)]
+    hours = sig(24.0 / n_slices)
+    periods, profiles = {}, {name: {} for name in ("demand", "solar", "wind", "usage")}
+    for i in range(n_periods):
+        name = f"p{i:02d}"
+        weight = sig(365.0 * shares[i] / sum(shares))
+        periods[name] = {"weight": weight, "slices": {f"h{j:02d}": hours for j in range(n_slices)}}
+        season = rng.uniform(0.6, 1.0)
+        centres = [(j + 0.5) * 24.0 / n_slices for j in range(n_slices)]
+        profiles["demand"][name] = [round(1 + rng.uniform(-0.09, 0.09), 3) for _ in centres]
+        profiles["solar"][name] = [
+            round(max(0.0, math.sin(math.pi * (h - 6) / 12)) * season, 3) for h in centres
+        ]
+        profiles["wind"][name] = [round(rng.uniform(0.15, 0.9), 3) for _ in centres]
+        profiles["usage"][name] = [round(rng.uniform(0.5, 1.5), 3) for _ in centres]
+    return {"periods": periods, "profiles": profiles}
+
+
+def add_time(instance: dict[str, Any], rng: random.Random, features: Features) -> None:
+    """Electricity by slice (with a time block when `slices` is given): a demand profile,
+    solar or wind availability on some non-backbone energy technologies, a use profile on
+    some non-backbone technologies using electricity. Only the backbones serve hard
+    demand, so feasibility is kept: their residual covers 1.25 x the forced use, above
+    the normalised demand peak."""
+    electricity = instance["commodities"]["electricity"]
+    electricity["balance"] = "slice"
+    if features.slices is None:
+        return
+    instance["time"] = time_block(rng, *features.slices)
+    electricity["profile"] = "demand"
+    for name, tech in instance["technologies"].items():
+        if name.endswith("_0"):
+            continue
+        if tech["layer"] == "energy":
+            choice = rng.choice(["solar", "wind", None])
+            if choice is not None:
+                tech["availability"] = choice
+        elif "electricity" in tech["inputs"].get("per_activity", {}) and rng.random() < 0.5:
+            tech["use_profile"] = "usage"
+
+
+def storage_tech(rng: random.Random, firm: bool) -> dict[str, Any]:
+    """A battery: power capacity in GW, a 4-8 h duration, round trip about 85 %."""
+    a = sig(rng.uniform(6.0, 8.76))
+    tech: dict[str, Any] = {
+        "layer": "energy",
+        "output": "electricity",
+        "capacity_unit": "GW",
+        "output_per_capacity": a,
+        "capex": sig(rng.uniform(700, 1500)),
+        "fixed_om": sig(rng.uniform(10, 30)),
+        "variable_om": sig(rng.uniform(0.5, 3.0)),
+        "lifetime": rng.randint(10, 15),
+        "lead_time": rng.randint(0, 1),
+        "storage": {
+            "duration": rng.choice([2, 4, 6, 8]),
+            "efficiency_charge": sig(rng.uniform(0.9, 0.96)),
+            "efficiency_discharge": sig(rng.uniform(0.9, 0.96)),
+        },
+        "inputs": {"per_build": {"electricians": sig(rng.uniform(0.1, 0.4))}},
+    }
+    if firm:
+        tech["firm_capacity"] = sig(0.8 * a)
+    return tech
+
+
+def add_reserve(
+    instance: dict[str, Any], rng: random.Random, forced: dict[str, dict[str, float]]
+) -> None:
+    """A reserve margin on electricity, firm capacity on energy technologies, and a firm
+    backbone `energy_firm` (no inputs, no limits) whose residual alone meets the reserve
+    requirement of the forced load (1.1 x (1 + m) pf x 1.2 x forced electricity use)."""
+    margin, peak = sig(rng.uniform(0.1, 0.2)), sig(rng.uniform(1.0, 1.2))
+    instance["commodities"]["electricity"]["reserve"] = {"margin": margin, "peak_factor": peak}
+    for tech in instance["technologies"].values():
+        if tech["layer"] != "energy" or "storage" in tech:
+            continue
+        share = {"solar": 0.1, "wind": 0.2}.get(tech.get("availability"), 0.85)
+        a = max(values(tech["output_per_capacity"]))
+        tech["firm_capacity"] = sig(share * a)
+    a = 7.5
+    requirement = {r: 1.1 * (1 + margin) * peak * 1.2 * forced[r]["electricity"] for r in forced}
+    instance["technologies"]["energy_firm"] = {
+        "layer": "energy",
+        "output": "electricity",
+        "capacity_unit": "GW",
+        "output_per_capacity": a,
+        "capex": sig(rng.uniform(600, 900)),
+        "fixed_om": sig(rng.uniform(10, 25)),
+        "variable_om": sig(rng.uniform(60, 90)),
+        "lifetime": 25,
+        "lead_time": 0,
+        "residual": {r: sig(need / a + 1e-3) for r, need in requirement.items()},
+        "firm_capacity": a,
+    }
+
+
+def add_flexibility(instance: dict[str, Any], rng: random.Random) -> None:
+    """Flexible electricity use on about half the chips technologies (at least one)."""
+    chips = [name for name, t in instance["technologies"].items() if t["layer"] == "chips"]
+    chosen = [name for name in chips if rng.random() < 0.5] or chips[-1:]
+    for name in chosen:
+        shift = sig(rng.uniform(0.05, 0.3))
+        instance["technologies"][name]["flexibility"] = {
+            "commodity": "electricity",
+            "shift": shift,
+            "curtail": sig(rng.uniform(0.0, min(0.1, 1 - shift))),
+            "curtail_max": sig(rng.uniform(0.005, 0.05)),
+            "curtail_cost": sig(rng.uniform(0.5, 5.0)),
+        }
+
+
+def halved(spec: Any) -> Any:
+    """Half of a series (number or year map), point by point: below it in every year."""
+    if isinstance(spec, dict):
+        return {y: sig(0.5 * v) for y, v in spec.items()}
+    return sig(0.5 * spec)
+
+
+def add_min_limits(
+    instance: dict[str, Any], rng: random.Random, sizes: dict[str, dict[str, float]]
+) -> None:
+    """Small commitments that build-nothing-else still meets, on the energy backbone:
+    min_capacity at half its residual, min_activity at 30 % of the hard electricity
+    demand, and a min_build of 2 % of the peak capacity in the first year (within the
+    budgets' and resources' slack); each lists some regions (the others: no limit)."""
+    techs, names = instance["technologies"], list(sizes)
+    backbone = techs["energy_0"]
+    listed = [r for r in names if rng.random() < 0.7] or names[:1]
+    backbone["min_capacity"] = {r: halved(backbone["residual"][r]) for r in listed}
+    demand = instance["commodities"]["electricity"].get("demand") or {}
+    backbone["min_activity"] = {r: sig(0.3 * min(values(d))) for r, d in demand.items()}
+    listed = [r for r in names if rng.random() < 0.7] or names[:1]
+    backbone["min_build"] = {
+        r: {Y0: sig(0.02 * sizes[r]["cap_electricity"]), Y0 + 1: 0.0} for r in listed
+    }
+    for tech in techs.values():
+        if tech is not backbone and "residual" in tech and rng.random() < 0.5:
+            tech["min_capacity"] = {r: halved(res) for r, res in tech["residual"].items()}
+
+
+def add_scenarios(
+    instance: dict[str, Any], rng: random.Random, cases: int, risk: float, y_end: int
+) -> None:
+    """`cases` cases branching in the middle of the horizon: tokens demand (soft) grows
+    or shrinks after the branch, a capex is scaled, a fixed O&M raised, a link cost set."""
+    branch = Y0 + max(1, (y_end - Y0 + 1) // 2)
+    weights = [rng.uniform(0.5, 1.5) for _ in range(cases)]
+    probs = [round(w / sum(weights), 6) for w in weights[:-1]]
+    probs.append(round(1.0 - sum(probs), 12))
+    techs = list(instance["technologies"])
+    out: dict[str, Any] = {}
+    for i, p in enumerate(probs):
+        factor = {branch - 1: 1.0, y_end: sig(rng.uniform(0.7, 1.3))}
+        changes: list[dict[str, Any]] = [
+            {"path": "commodities.tokens.demand", "multiply": factor},
+            {
+                "path": f"technologies.{rng.choice(techs)}.capex",
+                "multiply": sig(rng.uniform(0.7, 1.3)),
+            },
+            {
+                "path": f"technologies.{rng.choice(techs)}.fixed_om",
+                "add": {branch: 0.0, y_end: 2.0},
+            },
+        ]
+        if instance.get("links"):
+            link = rng.choice(list(instance["links"]))
+            changes.append({"path": f"links.{link}.cost", "set": sig(rng.uniform(0.05, 3.0))})
+        out[f"s{i:02d}"] = {"probability": p, "changes": changes}
+    instance["scenarios"] = {"branch_year": branch, "cases": out}
+    if risk:
+        instance["scenarios"]["risk"] = {"alpha": 0.9, "weight": risk}
+
+
+def add_features(
+    instance: dict[str, Any],
+    features: Features,
+    rng: random.Random,
+    forced: dict[str, dict[str, float]],
+    sizes: dict[str, dict[str, float]],
+) -> None:
+    """Apply the optional features of MODEL.md 11-17 to a generated instance."""
+    y_end = instance["years"]["end"]
+    if features.slices or features.storage or features.flexibility:
+        add_time(instance, rng, features)
+    if features.storage:
+        instance["technologies"]["energy_storage"] = storage_tech(rng, features.reserve)
+    if features.reserve:
+        add_reserve(instance, rng, forced)
+    if features.flexibility:
+        add_flexibility(instance, rng)
+    if features.min_limits:
+        add_min_limits(instance, rng, sizes)
+    if features.extend_years:
+        instance["end_effects"] = {"extend_years": features.extend_years}
+    if features.scenarios:
+        add_scenarios(instance, rng, features.scenarios, features.risk, y_end)
+
+
 def generate(
-    regions: int, years: int, techs_per_layer: int, seed: int = 0, milp: bool = False
+    regions: int,
+    years: int,
+    techs_per_layer: int,
+    seed: int = 0,
+    milp: bool = False,
+    *,
+    slices: tuple[int, int] | None = None,
+    storage: bool = False,
+    reserve: bool = False,
+    flexibility: bool = False,
+    min_limits: bool = False,
+    extend_years: int = 0,
+    scenarios: int = 0,
+    risk: float = 0.0,
 ) -> dict[str, Any]:
     """A feasible instance with `regions` regions, `years` years and
-    `techs_per_layer` technologies in each of the five layers."""
+    `techs_per_layer` technologies in each of the five layers.
+
+    The keyword options add the features of MODEL.md 11-17 (see the module docstring);
+    with all of them off the instance is the same as before they existed."""
+    features = Features(
+        tuple(slices) if slices else None,  # type: ignore[arg-type]
+        storage,
+        reserve,
+        flexibility,
+        min_limits,
+        extend_years,
+        scenarios,
+        risk,
+    )
     rng = random.Random(seed)
     y_end = Y0 + years - 1
     names = [f"r{i:02d}" for i in range(regions)]
@@ -480,30 +780,66 @@ def generate(
     }
     if milp:  # the same instance as milp=False, plus unit sizes
         add_unit_sizes(instance["technologies"], random.Random(seed + 1_000_003))
+    if features.any:  # a separate stream: the base instance stays the same
+        instance["name"] += features.tag
+        add_features(instance, features, random.Random(seed + 2_000_003), forced, sizes)
     return instance
 
 
 def expected_columns(instance: dict[str, Any]) -> int:
-    """Columns of the model: X per tech, region and year; B for y >= y0 + lead time;
-    N likewise for unit_size techs; U where a commodity with unmet_cost has demand > 0;
-    F per directed link and year."""
-    years = list(range(instance["years"]["start"], instance["years"]["end"] + 1))
+    """Columns of the model (as the reference oracle writes it): per technology, region
+    and model year (extension years included) X, one per slice for a technology whose
+    output is a slice commodity, plus Q and E per slice for storage and SD, SU (shift >
+    0) and CU (curtail > 0) per slice for flexibility; B for y >= y0 + lead time and N
+    likewise for unit_size techs; U where a commodity with unmet_cost has demand > 0
+    (per slice with a positive profile value for a slice commodity); F per directed link
+    and year (per slice for a slice commodity). With scenarios, a column decided before
+    branch_year (B: year - lead time) counts once and any other once per case, plus theta
+    and one column per case for a risk weight > 0."""
+    start, end = instance["years"]["start"], instance["years"]["end"]
+    years = list(range(start, end + 1 + (instance.get("end_effects") or {}).get("extend_years", 0)))
     regions = instance.get("regions") or ["world"]
-    n = len(years)
+    time = instance.get("time") or {}
+    n_slices = sum(len(p["slices"]) for p in (time.get("periods") or {}).values()) or 1
+    sliced = {c for c, s in instance["commodities"].items() if s.get("balance") == "slice"}
+    scen = instance.get("scenarios") or {}
+    cases, branch = len(scen.get("cases") or {}) or 1, scen.get("branch_year", years[-1] + 1)
+
+    def per_year(count: int, lead: int = 0) -> int:
+        """count columns a year, for every year from y0 + lead, shared or per case."""
+        return sum(count * (1 if y - lead < branch else cases) for y in years[lead:])
+
     total = 0
     for tech in instance["technologies"].values():
-        builds = max(0, n - int(tech.get("lead_time", 0)))
-        per_region = n + builds * (2 if tech.get("unit_size") is not None else 1)
-        total += per_region * len(tech.get("regions") or regions)
-    for spec in instance["commodities"].values():
+        lead = int(tech.get("lead_time", 0))
+        per_slice = n_slices if tech["output"] in sliced else 1
+        flex = tech.get("flexibility") or {}
+        per_slice += n_slices * (
+            2 * ("storage" in tech) + 2 * (flex.get("shift", 0) > 0) + (flex.get("curtail", 0) > 0)
+        )
+        builds = per_year(2 if tech.get("unit_size") is not None else 1, lead)
+        total += (per_year(per_slice) + builds) * len(tech.get("regions") or regions)
+    for c, spec in instance["commodities"].items():
         if spec.get("unmet_cost") is None or spec.get("demand") is None:
             continue
+        shape = [1.0]
+        if c in sliced:
+            prof = (time.get("profiles") or {}).get(spec.get("profile"))
+            shape = [v for p in prof.values() for v in p] if prof else [1.0] * n_slices
+        positive = sum(1 for v in shape if v > 0)
         for r in regions:
             demand = for_region(spec["demand"], r)
             if demand is not None:
-                total += sum(1 for d in evaluate(demand, years) if d > 0)
+                total += sum(
+                    positive * (1 if y < branch else cases)
+                    for y, d in zip(years, evaluate(demand, years), strict=True)
+                    if d > 0
+                )
     for link in (instance.get("links") or {}).values():
-        total += n * (2 if link.get("bidirectional", False) else 1)
+        per_slice = n_slices if link["commodity"] in sliced else 1
+        total += per_year(per_slice) * (2 if link.get("bidirectional", False) else 1)
+    if (scen.get("risk") or {}).get("weight", 0) > 0:
+        total += 1 + cases
     return total
 
 
@@ -515,9 +851,33 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--techs", type=int, default=2, help="technologies per layer")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--milp", action="store_true", help="give some technologies a unit_size")
+    parser.add_argument(
+        "--slices", type=int, nargs=2, metavar=("PERIODS", "SLICES"), help="time slices"
+    )
+    parser.add_argument("--storage", action="store_true", help="add a battery")
+    parser.add_argument("--reserve", action="store_true", help="reserve margin on electricity")
+    parser.add_argument("--flexibility", action="store_true", help="flexible chips load")
+    parser.add_argument("--min-limits", action="store_true", help="min build/capacity/activity")
+    parser.add_argument("--extend-years", type=int, default=0, help="end-effect years")
+    parser.add_argument("--scenarios", type=int, default=0, help="number of cases")
+    parser.add_argument("--risk", type=float, default=0.0, help="CVaR weight (with --scenarios)")
     parser.add_argument("-o", "--output", default="-", help="YAML file (default: stdout)")
     args = parser.parse_args(argv)
-    instance = generate(args.regions, args.years, args.techs, args.seed, args.milp)
+    instance = generate(
+        args.regions,
+        args.years,
+        args.techs,
+        args.seed,
+        args.milp,
+        slices=tuple(args.slices) if args.slices else None,
+        storage=args.storage,
+        reserve=args.reserve,
+        flexibility=args.flexibility,
+        min_limits=args.min_limits,
+        extend_years=args.extend_years,
+        scenarios=args.scenarios,
+        risk=args.risk,
+    )
     text = yaml.safe_dump(instance, sort_keys=False)
     if args.output == "-":
         sys.stdout.write(text)
