@@ -119,7 +119,13 @@ def read_hourly(path: str | os.PathLike) -> pd.DataFrame:
         pd.errors.ParserWarning,
         pd.errors.EmptyDataError,
     ) as exc:
-        reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+        if isinstance(exc, pd.errors.ParserWarning):
+            raise AggregateError(
+                source,
+                "a row has more values than the header has names",
+                "give every row one value per header column",
+            ) from exc
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0].rstrip(".")
         raise AggregateError(
             source, f"not a readable CSV file ({reason})", "save it as UTF-8 CSV with a header row"
         ) from exc

@@ -6,14 +6,16 @@ Needs pvlib and windpowerlib (not planner dependencies; install them in a venv o
     python scripts/make_hourly_profile.py [-o instances/data/hourly_greensboro.csv]
 
 Source: NREL TMY3 station 723170, Greensboro Piedmont Triad Intl, NC (public domain, US
-Government work), as `pvlib/data/723170TYA.CSV`. Columns written, one row per hour of the
-typical year (hour-beginning, local standard time UTC-5):
+Government work), as `pvlib/data/723170TYA.CSV`: a typical meteorological year whose months
+come from different years (1980-2003). Columns written, one row per hour in the file's order:
 
-- `hour`: 0..8759.
+- `hour`: 0..8759, the hour of the year; hour 0 is January 1, 00:00-01:00 local standard time
+  (UTC-5), the TMY3 row labelled 01:00 (TMY3 values are hour-ending).
 - `solar`: AC capacity factor of a fixed, south-facing PV array (tilt 25 degrees) through
-  pvlib's PVWatts chain: Hay-Davies transposition (extraterrestrial irradiance from pvlib's
-  `get_extra_radiation`), SAPM cell temperature (open rack, glass/polymer), PVWatts DC model (gamma -0.0037/K), PVWatts default losses (14.1 %), DC/AC ratio
-  1.2 and PVWatts inverter; AC output divided by AC nameplate, so values lie in [0, 1].
+  pvlib's PVWatts chain: sun position at mid-hour, Hay-Davies transposition (extraterrestrial
+  irradiance from pvlib's `get_extra_radiation`), SAPM cell temperature (open rack,
+  glass/polymer), PVWatts DC model (gamma -0.0037/K), PVWatts default losses (14.1 %), DC/AC
+  ratio 1.2 and PVWatts inverter; AC output over AC nameplate, so values lie in [0, 1].
 - `wind`: capacity factor of a Vestas V126/3450 (power curve from windpowerlib's turbine
   library) at 100 m hub height; the 10 m wind speed is scaled by the power law with exponent
   1/7 (Hellman), and the power curve is density-corrected with the barometric air density at
