@@ -38,6 +38,8 @@ REPRESENTATIONS = ("medoid", "mean")
 RESCALE_TOLERANCE = 1e-10
 RESCALE_ITERATIONS = 100
 PEAK_PERIOD = "peak"
+LOAD_WORDS = ("load", "demand")
+"""A profile whose name contains one of these is the default peak column."""
 
 
 class AggregateError(ValueError):
@@ -458,8 +460,8 @@ def _choose_columns(
     """The availability-like profiles (kept in [0, 1]) and the peak column (or None)."""
     listing = ", ".join(names)
     asked = [] if availability is None else list(availability)
-    if isinstance(availability, str):
-        asked = [availability]
+    if isinstance(availability, str):  # "solar,wind", as a command line gives it
+        asked = [name.strip() for name in availability.split(",") if name.strip()]
     for name in [*asked, *([] if peak in (None, "auto") else [peak])]:
         if name not in names:
             raise AggregateError(
@@ -481,7 +483,8 @@ def _choose_columns(
                 "give availability as capacity factors in [0, 1], or leave it out of availability",
             )
     if peak == "auto":
-        peak = next((n for n in names if n not in avail), None)
+        loads = [n for n in names if any(word in n.lower() for word in LOAD_WORDS)]
+        peak = next(iter([*loads, *(n for n in names if n not in avail)]), None)
     return avail, peak
 
 
@@ -527,9 +530,10 @@ def aggregate(
     periods: periods in the block, the peak day included.
     slices: equal blocks per day (a divisor of 24) or block lengths in hours, e.g. "8,4,4,8".
     peak: column whose highest hour marks the peak day, kept as period `peak` with weight 1;
-        "auto": the first profile that is not availability-like; None: no peak day.
-    availability: profiles used as given and kept in [0, 1]; None: those with values <= 1
-        (a peak column named explicitly is never taken for one).
+        "auto": the first profile named like a load ("load", "demand" in its name), else the
+        first that is not availability-like; None: no peak day.
+    availability: profiles used as given and kept in [0, 1] (names, or "solar,wind"); None:
+        those with values <= 1 (a peak column named explicitly is never taken for one).
     method: "tsam", "hierarchical" (SciPy) or "auto" (tsam if installed).
     representation: "medoid" (a real day, rescaled) or "mean" of the days of a cluster.
     decimals: rounding of the profile values (None: no rounding).

@@ -85,6 +85,17 @@ def test_peak_can_be_disabled_or_chosen(hourly: pd.DataFrame):
     assert wind[windy.info.peak_day].max() == wind.max()
 
 
+def test_availability_and_peak_defaults(hourly: pd.DataFrame):
+    only_solar = aggregate(hourly, periods=3, slices=4, availability="solar")
+    assert only_solar.info.availability == ("solar",)
+    assert only_solar.info.peak == "load"  # named like a load, before wind
+    renamed = hourly.rename(columns={"load": "site"})
+    result = aggregate(renamed, periods=3, slices=4, availability="solar,wind")
+    assert result.info.availability == ("solar", "wind")
+    assert result.info.peak == "site"  # the first profile that is not availability
+    assert aggregate(hourly[["solar", "wind"]], periods=1, slices=4).info.peak is None
+
+
 @pytest.mark.parametrize(
     ("slices", "hours"),
     [
