@@ -653,7 +653,8 @@ def add_min_limits(
     listed = [r for r in names if rng.random() < 0.7] or names[:1]
     backbone["min_capacity"] = {r: halved(backbone["residual"][r]) for r in listed}
     demand = instance["commodities"]["electricity"].get("demand") or {}
-    backbone["min_activity"] = {r: sig(0.3 * min(values(d))) for r, d in demand.items()}
+    if demand:  # an empty mapping is not a series: no min_activity without hard demand
+        backbone["min_activity"] = {r: sig(0.3 * min(values(d))) for r, d in demand.items()}
     listed = [r for r in names if rng.random() < 0.7] or names[:1]
     backbone["min_build"] = {
         r: {Y0: sig(0.02 * sizes[r]["cap_electricity"]), Y0 + 1: 0.0} for r in listed

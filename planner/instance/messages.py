@@ -130,8 +130,8 @@ def _explain(kind: str, loc: tuple[Any, ...], ctx: dict, got: Any, msg: str) -> 
         )
     if kind.startswith("series_"):
         return msg, _SERIES_FIX.get(kind, "write a number >= 0, or a mapping {year: number}")
-    if kind == "years_order":
-        return msg, "set years.end to a year >= years.start"
+    if kind in _CUSTOM_FIX:
+        return msg, _CUSTOM_FIX[kind]
     return msg, "correct this value (see docs/model.md for the format)"
 
 
@@ -147,6 +147,15 @@ _EXAMPLES = {
 }
 """Examples shown when a section has the wrong type."""
 
+
+_CUSTOM_FIX = {
+    "years_order": "set years.end to a year >= years.start",
+    "flex_sum": "lower shift or curtail so that shift + curtail <= 1",
+    "foresight_window": "give window and step in years, e.g. {mode: myopic, window: 6, step: 3}",
+    "foresight_step": "use a step of at most the window (step <= window)",
+    "change_one": "write one of multiply: VALUE, add: VALUE or set: VALUE in this change",
+}
+"""Fixes for the schema's own checks (`PydanticCustomError` kinds)."""
 
 _SERIES_FIX = {
     "series_key": "write years as unquoted integers (2030: 5), or a region name for a region map",

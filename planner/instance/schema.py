@@ -24,13 +24,15 @@ MAX_LIFETIME = 1000
 """Largest `lifetime` and `lead_time` (years)."""
 MAX_REGIONS = 10_000
 """Longest list of regions (checked before the items, so a flood is rejected at once)."""
+MAX_SLICES = 10_000
+"""Most periods, and most slices in a period."""
 
 SeriesValue = float | dict[int, float]
 RegionalValue = float | dict[int, float] | dict[str, float | dict[int, float]]
 
 
-def _number(value: Any, where: str, positive: bool) -> float:
-    """Check one number of a series: a finite int/float, >= 0 (or > 0)."""
+def _number(value: Any, where: str, positive: bool, signed: bool = False) -> float:
+    """Check one number of a series: a finite int/float, >= 0 (or > 0, or any sign)."""
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise PydanticCustomError(
             "series_number",
@@ -55,7 +57,7 @@ def _number(value: Any, where: str, positive: bool) -> float:
         raise PydanticCustomError(
             "series_positive", "{where}must be > 0, got {got}", {"where": where, "got": value}
         )
-    if value < 0:
+    if value < 0 and not signed:
         raise PydanticCustomError(
             "series_negative", "{where}must be >= 0, got {got}", {"where": where, "got": value}
         )
@@ -89,7 +91,7 @@ def _key_kind(key: Any) -> str:
     return "bad"
 
 
-def _series(value: Any, positive: bool, where: str = "") -> SeriesValue:
+def _series(value: Any, positive: bool, where: str = "", signed: bool = False) -> SeriesValue:
     if isinstance(value, dict):
         if not value:
             raise PydanticCustomError(
@@ -109,9 +111,9 @@ def _series(value: Any, positive: bool, where: str = "") -> SeriesValue:
                     "{where}year {key} is outside {low}..{high}",
                     {"where": where, "key": _show(key), "low": MIN_YEAR, "high": MAX_YEAR},
                 )
-            out[key] = _number(item, f"{where}year {key}: ", positive)
+            out[key] = _number(item, f"{where}year {key}: ", positive, signed)
         return out
-    return _number(value, where, positive)
+    return _number(value, where, positive, signed)
 
 
 def _regional(value: Any, positive: bool) -> RegionalValue:
@@ -139,16 +141,19 @@ def _regional(value: Any, positive: bool) -> RegionalValue:
     return _series(value, positive)
 
 
-def _validator(kind: str, positive: bool = False) -> PlainValidator:
+def _validator(kind: str, positive: bool = False, signed: bool = False) -> PlainValidator:
     if kind == "series":
-        return PlainValidator(lambda v: _series(v, positive))
+        return PlainValidator(lambda v: _series(v, positive, signed=signed))
     return PlainValidator(lambda v: _regional(v, positive))
 
 
 Series = Annotated[SeriesValue, _validator("series")]
 RegionalSeries = Annotated[RegionalValue, _validator("regional")]
 PositiveRegionalSeries = Annotated[RegionalValue, _validator("regional", positive=True)]
+SignedSeries = Annotated[SeriesValue, _validator("series", signed=True)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+Fraction = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Year = Annotated[int, Field(ge=MIN_YEAR, le=MAX_YEAR)]
 Name = Annotated[str, Field(min_length=1)]
 
@@ -174,11 +179,35 @@ class Years(Strict):
         return self
 
 
+class Period(Strict):
+    """A representative period (day, week, season): how often it occurs, its slices' hours."""
+
+    weight: Positive
+    slices: Annotated[dict[Name, Positive], Field(min_length=1, max_length=MAX_SLICES)]
+
+
+class Time(Strict):
+    """Time slices within a year (docs/model.md §11)."""
+
+    periods: Annotated[dict[Name, Period], Field(min_length=1, max_length=MAX_SLICES)]
+    profiles: dict[Name, dict[Name, list[NonNegative]]] = {}
+
+
+class Reserve(Strict):
+    """Reserve margin of a commodity (docs/model.md §13)."""
+
+    margin: Series = 0.0
+    peak_factor: Series = 1.0
+
+
 class Commodity(Strict):
     layer: Layer | None = None
     unit: str = ""
     demand: RegionalSeries = 0.0
     unmet_cost: NonNegative | None = None
+    balance: Literal["annual", "slice"] = "annual"
+    profile: Name | None = None
+    reserve: Reserve | None = None
 
 
 class Resource(Strict):
@@ -196,6 +225,35 @@ class Inputs(Strict):
 class BuildGrowth(Strict):
     rate: NonNegative = 0.0
     headroom: NonNegative = 0.0
+
+
+class Storage(Strict):
+    """Storage of the technology's output (docs/model.md §12)."""
+
+    duration: Positive
+    efficiency_charge: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
+    efficiency_discharge: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)] = 1.0
+
+
+class Flexibility(Strict):
+    """Flexible use of a slice commodity (docs/model.md §14)."""
+
+    commodity: Name
+    shift: Fraction = 0.0
+    curtail: Fraction = 0.0
+    curtail_max: Fraction = 0.0
+    curtail_cost: NonNegative = 0.0
+
+    @model_validator(mode="after")
+    def _within_use(self) -> Flexibility:
+        if self.shift + self.curtail > 1 + 1e-12:
+            raise PydanticCustomError(
+                "flex_sum",
+                "shift ({shift}) + curtail ({curtail}) is more than 1: more than the whole "
+                "use would move",
+                {"shift": f"{self.shift:g}", "curtail": f"{self.curtail:g}"},
+            )
+        return self
 
 
 class Technology(Strict):
@@ -217,6 +275,14 @@ class Technology(Strict):
     unit_size: Annotated[float, Field(gt=0, allow_inf_nan=False)] | None = None
     regions: Annotated[list[Name], Field(min_length=1, max_length=MAX_REGIONS)] | None = None
     capacity_unit: str = ""
+    availability: Name | None = None
+    use_profile: Name | None = None
+    storage: Storage | None = None
+    firm_capacity: RegionalSeries = 0.0
+    flexibility: Flexibility | None = None
+    min_build: RegionalSeries | None = None
+    min_capacity: RegionalSeries | None = None
+    min_activity: RegionalSeries | None = None
 
 
 class Link(Strict):
@@ -234,6 +300,75 @@ class Budget(Strict):
     total: NonNegative | None = None
 
 
+class EndEffects(Strict):
+    """Years solved past the horizon so that its last years see a future (§15)."""
+
+    extend_years: Annotated[int, Field(ge=0, le=MAX_LIFETIME)] = 0
+
+
+class Foresight(Strict):
+    """Perfect foresight, or rolling myopic windows (docs/model.md §16)."""
+
+    mode: Literal["perfect", "myopic"] = "perfect"
+    window: Annotated[int, Field(ge=1, le=MAX_LIFETIME)] | None = None
+    step: Annotated[int, Field(ge=1, le=MAX_LIFETIME)] | None = None
+
+    @model_validator(mode="after")
+    def _windows(self) -> Foresight:
+        if self.mode == "myopic" and (self.window is None or self.step is None):
+            raise PydanticCustomError(
+                "foresight_window", "myopic foresight needs both `window` and `step`"
+            )
+        if self.window is not None and self.step is not None and self.step > self.window:
+            raise PydanticCustomError(
+                "foresight_step",
+                "step ({step}) is longer than the window ({window}): years between windows "
+                "would never be decided",
+                {"step": self.step, "window": self.window},
+            )
+        return self
+
+
+class Change(Strict):
+    """One change of a scenario case: exactly one of multiply, add, set (docs/model.md §17)."""
+
+    path: Name
+    multiply: Series | None = None
+    add: SignedSeries | None = None
+    set: RegionalSeries | None = None
+
+    @model_validator(mode="after")
+    def _one(self) -> Change:
+        given = [k for k in ("multiply", "add", "set") if getattr(self, k) is not None]
+        if len(given) != 1:
+            raise PydanticCustomError(
+                "change_one",
+                "a change needs exactly one of multiply, add, set; got {given}",
+                {"given": ", ".join(given) or "none"},
+            )
+        return self
+
+
+class Case(Strict):
+    probability: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+    changes: list[Change] = []
+
+
+class Risk(Strict):
+    """CVaR: weight in [0, 1] on the conditional value at risk at level alpha."""
+
+    alpha: Annotated[float, Field(ge=0, lt=1, allow_inf_nan=False)] = 0.9
+    weight: Fraction = 0.0
+
+
+class Scenarios(Strict):
+    """A two-stage stochastic programme (docs/model.md §17)."""
+
+    branch_year: Year
+    cases: Annotated[dict[Name, Case], Field(min_length=1)]
+    risk: Risk | None = None
+
+
 class Instance(Strict):
     """A whole planning instance (docs/model.md §9)."""
 
@@ -247,6 +382,10 @@ class Instance(Strict):
     technologies: dict[Name, Technology]
     links: dict[Name, Link] = {}
     budget: Budget | None = None
+    time: Time | None = None
+    end_effects: EndEffects | None = None
+    foresight: Foresight | None = None
+    scenarios: Scenarios | None = None
 
     _source: str = PrivateAttr("<instance>")
     _warnings: list[str] = PrivateAttr(default_factory=list)

@@ -15,7 +15,7 @@ from planner.model import expressions as ex
 from planner.model.data import ModelData
 from planner.model.linear import Linear
 
-COMPONENTS = ("annuity", "fixed", "variable", "unserved", "trade")
+COMPONENTS = ("annuity", "fixed", "variable", "unserved", "trade", "curtailment")
 
 
 @dataclass
@@ -29,7 +29,8 @@ class CostBlock:
 
 
 def cost_blocks(d: ModelData) -> list[CostBlock]:
-    """Every cost term: sum_y df(y) [Ann + fom Cap + vom X + mu U + cost_l F]."""
+    """Every cost term: sum_y df(y) [Ann + fom Cap + vom X + mu U + cost_l F + mu_cu CU]
+    (X, U, F and CU summed over slices)."""
     blocks = []
     for t in d.techs:
         blocks += [
@@ -43,9 +44,16 @@ def cost_blocks(d: ModelData) -> list[CostBlock]:
     for c, mu in d.unmet_cost.items():
         blocks.append(CostBlock(layers[c], "unserved", d.regions, ex.unserved(d, c).scale(mu)))
     for link in d.links:
-        rows = np.arange(d.ny)
-        lin = Linear.of(rows, link.col, link.cost, (d.ny, d.n_cols))
+        slices = link.col.shape[1]
+        rows = np.repeat(np.arange(d.ny), slices)
+        lin = Linear.of(rows, link.col.ravel(), np.repeat(link.cost, slices), (d.ny, d.n_cols))
         blocks.append(CostBlock(layers[link.commodity], "trade", [link.origin], lin))
+    for t in d.techs:
+        if t.cu_col.size and t.flex is not None:
+            curtailed = ex.sum_slices(d, ex.slice_columns(d, t.cu_col), d.T)
+            blocks.append(
+                CostBlock(t.layer, "curtailment", t.regions, curtailed.scale(t.flex.curtail_cost))
+            )
     return blocks
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
+import scipy.sparse as sp
 
 from planner.model import expressions as ex
 from planner.model.data import ModelData, Tech
@@ -31,19 +32,22 @@ TECH = ("technology", "region", "year")
 
 
 def define_activity_bound(d: ModelData) -> Rows | None:
-    """X[k,r,y] - a_k(r,y) Cap[k,r,y] <= 0   (docs/model.md §5.1)."""
-    keys = [_tech_keys(d, t) for t in d.techs]
-    blocks = [ex.activity(d, t) - ex.capacity(d, t).scale(t.a.ravel()) for t in d.techs]
+    """X[k,r,y] - a_k(r,y) Cap[k,r,y] <= 0 for technologies with an annual output
+    (docs/model.md §5.1; slice technologies: `define_slice_activity_bound`)."""
+    techs = [t for t in d.techs if not t.slice]
+    keys = [_tech_keys(d, t) for t in techs]
+    blocks = [ex.activity(d, t) - ex.capacity(d, t).scale(t.a.ravel()) for t in techs]
     lin = stack(blocks, d.n_cols)
     return Rows(_concat(keys, TECH), lin, np.zeros(lin.n_rows))
 
 
 def define_commodity_balance(d: ModelData) -> Rows | None:
     """sum_{out(k)=c} X + sum_in (1-loss) F - sum_out F + U - sum_k Use_k[c,r,y]
-    >= D_c(r,y)   (§5.2)."""
-    keys = [Keys.grid(commodity=[c], region=d.regions, year=d.years) for c in d.commodities]
-    lin = stack([ex.net_supply(d, c) for c in d.commodities], d.n_cols)
-    rhs = np.concatenate([d.demand[c].ravel() for c in d.commodities]) if keys else np.zeros(0)
+    >= D_c(r,y) for annual commodities (§5.2; slice commodities: `define_slice_balance`)."""
+    annual = [c for c in d.commodities if not d.is_slice(c)]
+    keys = [Keys.grid(commodity=[c], region=d.regions, year=d.years) for c in annual]
+    lin = stack([ex.net_supply(d, c) for c in annual], d.n_cols)
+    rhs = np.concatenate([ex.demand_rows(d, c) for c in annual]) if keys else np.zeros(0)
     return Rows(_concat(keys, ("commodity", "region", "year")), lin, rhs)
 
 
@@ -60,6 +64,38 @@ def define_resource_limit(d: ModelData) -> Rows | None:
     bound = np.concatenate([d.limits[p].ravel() for p in d.resources])
     names = ("resource", "region", "year")
     return Rows(_concat(keys, names), lin, np.nan_to_num(bound), ~np.isnan(bound))
+
+
+def define_min_capacity(d: ModelData) -> Rows | None:
+    """Cap[k,r,y] >= min_capacity_k(r,y), where given (> 0)   (§15)."""
+    limited = [t for t in d.techs if (t.min_capacity > 0).any()]
+    if not limited:
+        return None
+    lin = stack([ex.capacity(d, t) for t in limited], d.n_cols)
+    bound = np.concatenate([t.min_capacity.ravel() for t in limited])
+    keys = _concat([_tech_keys(d, t) for t in limited], TECH)
+    return Rows(keys, lin, bound, bound > 0)
+
+
+def _annual_activity_rows(d: ModelData, limit_of: str, given: Callable) -> Rows | None:
+    """sum_t X[k,r,y,t] against a limit of slice technologies, where given."""
+    techs = [t for t in d.techs if t.slice and given(getattr(t, limit_of)).any()]
+    if not techs:
+        return None
+    lin = stack([ex.activity(d, t) for t in techs], d.n_cols)
+    bound = np.concatenate([getattr(t, limit_of).ravel() for t in techs])
+    keys = _concat([_tech_keys(d, t) for t in techs], TECH)
+    return Rows(keys, lin, np.nan_to_num(bound), given(bound))
+
+
+def define_max_activity_total(d: ModelData) -> Rows | None:
+    """sum_t X[k,r,y,t] <= max_activity_k(r,y) for slice technologies (§11, §19.3)."""
+    return _annual_activity_rows(d, "max_activity", lambda v: ~np.isnan(v))
+
+
+def define_min_activity_total(d: ModelData) -> Rows | None:
+    """sum_t X[k,r,y,t] >= min_activity_k(r,y) for slice technologies (§15, §19.7)."""
+    return _annual_activity_rows(d, "min_activity", lambda v: v > 0)
 
 
 def define_max_capacity(d: ModelData) -> Rows | None:
@@ -116,10 +152,13 @@ def define_budget_year(d: ModelData) -> Rows | None:
 
 
 def define_budget_total(d: ModelData) -> Rows | None:
-    """sum_{r,y} Spend[r,y] <= budget.total   (§5.7)."""
+    """sum_{r, y <= yN} Spend[r,y] <= budget.total   (§5.7; extension years excluded)."""
     if d.budget_total is None:
         return None
-    total = ex.total_spending(d).map_rows(np.zeros(d.ny, dtype=np.int64), 1)
+    spend = ex.total_spending(d)
+    horizon = np.flatnonzero(d.years <= d.horizon_end)
+    within = Linear(sp.csr_array(spend.A[horizon]), spend.const[horizon])
+    total = within.map_rows(np.zeros(horizon.size, dtype=np.int64), 1)
     return Rows(Keys.grid(scope=["total"]), total, np.array([d.budget_total]))
 
 
@@ -176,21 +215,41 @@ def define_max_build(d: ModelData) -> Bounds | None:
 
 
 def define_max_activity(d: ModelData) -> Bounds | None:
-    """X[k,r,y] <= max_activity_k(r,y), where given   (§5, bounds)."""
+    """X[k,r,y] <= max_activity_k(r,y), where given, for annual technologies (§5, bounds)."""
     return _tech_bounds(
-        d, lambda t: t.x_col, lambda t: ~np.isnan(t.max_activity), lambda t: t.max_activity
+        d,
+        lambda t: t.x_col[:, :, 0],
+        lambda t: ~np.isnan(t.max_activity) & (not t.slice),
+        lambda t: t.max_activity,
+    )
+
+
+def define_min_build(d: ModelData) -> Bounds | None:
+    """B[k,r,y] >= min_build_k(r,y), where given (> 0)   (§15). A minimum on a build the
+    lead time forbids cannot hold (`assemble` records it as infeasible)."""
+    return _tech_bounds(d, lambda t: t.b_col, lambda t: t.min_build > 0, lambda t: t.min_build)
+
+
+def define_min_activity(d: ModelData) -> Bounds | None:
+    """X[k,r,y] >= min_activity_k(r,y), where given, for annual technologies (§15)."""
+    return _tech_bounds(
+        d,
+        lambda t: t.x_col[:, :, 0],
+        lambda t: (t.min_activity > 0) & (not t.slice),
+        lambda t: t.min_activity,
     )
 
 
 def define_link_capacity(d: ModelData) -> Bounds | None:
-    """F[l,y] <= capacity_l(y), in each direction of a link   (§5, bounds)."""
+    """F[l,y] <= capacity_l(y), in each direction of a link of an annual commodity
+    (§5, bounds; slice commodities: `define_slice_link_capacity`)."""
     keys: list[Keys] = []
     cols: list[np.ndarray] = []
     values: list[np.ndarray] = []
-    for link in d.links:
+    for link in (lk for lk in d.links if not d.is_slice(lk.commodity)):
         has = np.flatnonzero(~np.isnan(link.capacity))
         keys.append(Keys.grid(link=[link.name], region=[link.route], year=d.years).take(has))
-        cols.append(link.col[has])
+        cols.append(link.col[has, 0])
         values.append(link.capacity[has])
     if not keys:
         return None
@@ -199,11 +258,11 @@ def define_link_capacity(d: ModelData) -> Bounds | None:
 
 
 def define_unserved_limit(d: ModelData) -> Bounds | None:
-    """0 <= U[c,r,y] <= D_c(r,y)   (docs/model.md §8.4)."""
+    """0 <= U[c,r,y] <= D_c(r,y) for annual commodities   (docs/model.md §8.4)."""
     keys: list[Keys] = []
     cols: list[np.ndarray] = []
     values: list[np.ndarray] = []
-    for c, col in d.u_col.items():
+    for c, col in ((c, col) for c, col in d.u_col.items() if not d.is_slice(c)):
         has = np.flatnonzero(col.ravel() >= 0)
         keys.append(Keys.grid(commodity=[c], region=d.regions, year=d.years).take(has))
         cols.append(col.ravel()[has])

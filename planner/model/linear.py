@@ -120,6 +120,14 @@ class Keys:
     def __len__(self) -> int:
         return len(next(iter(self.fields.values()))) if self.fields else 0
 
+    def with_slices(self, names: list[tuple[str, str]]) -> Keys:
+        """Each key once per slice (last varying fastest), with `period` and `slice` fields."""
+        n = len(names)
+        fields = {k: np.repeat(v, n) for k, v in self.fields.items()}
+        fields["period"] = np.tile(np.array([p for p, _ in names], dtype=object), len(self))
+        fields["slice"] = np.tile(np.array([s for _, s in names], dtype=object), len(self))
+        return Keys(fields)
+
     def take(self, idx: np.ndarray) -> Keys:
         return Keys({n: v[idx] for n, v in self.fields.items()})
 

@@ -53,6 +53,14 @@ def build_model(data: ModelData) -> pyo.ConcreteModel:
     return m
 
 
+def _flat(key: tuple) -> tuple:
+    """A key with its (period, slice) pair flattened into the tuple."""
+    out: list = []
+    for part in key:
+        out.extend(part if isinstance(part, tuple) else (part,))
+    return tuple(out)
+
+
 def view_of(m: pyo.ConcreteModel) -> PyomoView:
     """The planner's bookkeeping attached to a model built by `build_model`."""
     return m._planner  # type: ignore[no-any-return]
@@ -63,11 +71,54 @@ def layout(m: pyo.ConcreteModel) -> Model:
     return view_of(m).model
 
 
+def _grid(names: list, cols: np.ndarray, out: list, extra: tuple) -> None:
+    """(key, column) pairs of a (region, year[, slice]) column array, where it exists."""
+    for idx in zip(*np.nonzero(cols >= 0), strict=True):
+        key = tuple(level[i] for level, i in zip(names, idx, strict=False))
+        out.append(((*extra, *key), int(cols[idx])))
+
+
+def column_keys(d: ModelData) -> dict[str, list[tuple[tuple, int]]]:
+    """Per Pyomo variable, its (key, LP column) pairs. Annual variables are indexed
+    (name, region, year) as in the annual model; variables of time slices, `X_slice`,
+    `U_slice`, `F_slice`, `Q`, `E`, `SD`, `SU`, `CU`, add (period, slice)."""
+    years = d.year_list
+    out: dict[str, list] = {v: [] for v in ("B", "N", "X", "X_slice", "U", "U_slice", "F")}
+    out.update({v: [] for v in ("F_slice", "Q", "E", "SD", "SU", "CU")})
+    for t in d.techs:
+        lp_b = np.where(t.buildable, t.b_col, -1)
+        _grid([t.regions, years], lp_b, out["B"], (t.name,))
+        if t.unit_size is not None:
+            _grid([t.regions, years], t.n_col, out["N"], (t.name,))
+        if t.slice:
+            _grid([t.regions, years, d.time.names], t.x_col, out["X_slice"], (t.name,))
+        else:
+            _grid([t.regions, years], t.x_col[:, :, 0], out["X"], (t.name,))
+        for var, cols in (("Q", t.q_col), ("E", t.e_col), ("SD", t.sd_col)):
+            _grid([t.regions, years, d.time.names], cols, out[var], (t.name,))
+        for var, cols in (("SU", t.su_col), ("CU", t.cu_col)):
+            _grid([t.regions, years, d.time.names], cols, out[var], (t.name,))
+    for c, col in d.u_col.items():
+        if d.is_slice(c):
+            _grid([d.regions, years, d.time.names], col, out["U_slice"], (c,))
+        else:
+            _grid([d.regions, years], col[:, :, 0], out["U"], (c,))
+    for link in d.links:
+        ends = (link.name, link.origin, link.dest)
+        if d.is_slice(link.commodity):
+            _grid([years, d.time.names], link.col, out["F_slice"], ends)
+        else:
+            _grid([years], link.col[:, 0], out["F"], ends)
+    return {v: pairs for v, pairs in out.items() if pairs}
+
+
 def _variables(m: pyo.ConcreteModel, model: Model) -> list:
-    """B[k,r,y] builds, X activity, U unserved, F[l,o,d,y] flows, N unit counts, with the
-    bounds of the bound families; a list of them in LP column order."""
+    """The variables of `column_keys`, with the bounds of the bound families; a list of
+    them in LP column order."""
     columns: list = [None] * model.n_lp
-    for name, (keys, cols) in model.data.column_keys().items():
+    for name, pairs in column_keys(model.data).items():
+        keys = [_flat(key) for key, _ in pairs]
+        cols = np.array([col for _, col in pairs], dtype=np.int64)
         domain = pyo.NonNegativeIntegers if name == "N" else pyo.NonNegativeReals
         var = pyo.Var(keys, domain=domain, dense=True)
         m.add_component(name, var)

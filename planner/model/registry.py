@@ -25,8 +25,9 @@ import numpy as np
 
 from planner import fmt
 from planner.model import families as f
+from planner.model import slice_families as sf
+from planner.model import words as w
 from planner.model.data import ModelData
-from planner.model.info import ModelInfo
 from planner.model.linear import Bounds, Keys, Rows
 
 
@@ -34,31 +35,6 @@ class Kind(StrEnum):
     STRUCTURAL = "structural"
     BALANCE = "balance"
     LIMIT = "limit"
-
-
-@dataclass(frozen=True)
-class Phrase:
-    """One row of a limit in words: what a sentence about it needs."""
-
-    name: str
-    region: str
-    year: int | None
-    price: float
-    unit: str
-    money: str
-    info: ModelInfo | None
-
-    @property
-    def where(self) -> str:
-        return f" ({self.region})" if self.region else ""
-
-    @property
-    def worth(self) -> str:
-        return f"worth {fmt.number(self.price)} {self.money} per extra {self.unit}"
-
-
-Conflict = tuple[str, str]
-"""(what cannot hold, the fix) for one row, in the instance's words."""
 
 
 @dataclass(frozen=True)
@@ -74,101 +50,17 @@ class Entry:
     unit: str = ""  # "resource", "capacity", "output", "link", "commodity", "money"
     discounted: bool = True  # shadow price = dual / df(y); False: the dual itself
     label: str = ""  # the row's name in tables when the index names no subject
-    words: Callable[[Phrase], str] | None = None
-    conflict: Callable[[ModelData, dict[str, Any]], Conflict] | None = None
+    words: Callable[[w.Phrase], str] | None = None
+    conflict: Callable[[ModelData, dict[str, Any]], w.Conflict] | None = None
     context: str = ""  # structural rows: how the row reads in an IIS
     soft: Callable[[ModelData, Keys], np.ndarray] | None = None  # rows never relaxed
     bound: bool = False
+    relax: bool = True  # a LIMIT the infeasibility diagnosis may relax
 
-    def phrase(self, p: Phrase) -> str:
+    def phrase(self, p: w.Phrase) -> str:
         if self.words is not None:
             return self.words(p)
-        return f"{p.name}{p.where} {self.name} binding, {p.worth}"
-
-
-# --- words ---------------------------------------------------------------------------------
-
-
-def _budget_words(which: str) -> Callable[[Phrase], str]:
-    def words(p: Phrase) -> str:
-        return (
-            f"{which} budget binding: one more {p.money} of spending saves "
-            f"{fmt.number(p.price)} {p.money} (discounted)"
-        )
-
-    return words
-
-
-def _lead_time_words(p: Phrase) -> str:
-    lead = int(p.info.technologies[p.name]["lead_time"]) if p.info else 0
-    first = (p.info.years[0] if p.info else 0) + lead
-    return (
-        f"{p.name}{p.where} cannot be commissioned before {first} "
-        f"(lead time {lead} y); one more {p.unit} commissioned in {p.year} "
-        f"would save {fmt.number(p.price)} {p.money}"
-    )
-
-
-# --- conflicts -----------------------------------------------------------------------------
-
-
-def _balance_conflict(d: ModelData, key: dict[str, Any]) -> Conflict:
-    c, r, y = key["commodity"], key["region"], int(key["year"])
-    j = y - int(d.years[0])
-    notes = []
-    for t in (t for t in d.techs if t.output == c and r in t.regions):
-        first = int(d.years[0]) + t.lead_time
-        residual = t.residual[t.regions.index(r), j]
-        notes.append(
-            f"{t.name}: lead time {t.lead_time} (first new capacity {first}), residual {residual:g}"
-        )
-    context = "; ".join(notes) if notes else "no technology produces it in this region"
-    demand = d.demand[c][d.regions.index(r), j]
-    what = f"hard demand for {c}" if demand > 0 else f"the supply of {c} for what uses it"
-    return (
-        f"{what} in {y} (region {r}) cannot be met: {context}",
-        f"add `unmet_cost` to commodities.{c}, add residual capacity or start earlier, "
-        "or relax the limits upstream",
-    )
-
-
-def _resource_conflict(d: ModelData, key: dict[str, Any]) -> Conflict:
-    p, r, y = key["resource"], key["region"], key["year"]
-    where = "global" if d.is_global(p) else f"region {r}"
-    return f"resource {p} ({where}) limit in {y} is too low", f"raise resources.{p}.limit for {y}"
-
-
-def _tech_limit_conflict(field: str) -> Callable[[ModelData, dict[str, Any]], Conflict]:
-    def conflict(d: ModelData, key: dict[str, Any]) -> Conflict:
-        k, r, y = key["technology"], key["region"], key["year"]
-        return (
-            f"technologies.{k}.{field} in {y} (region {r}) is too low",
-            f"raise technologies.{k}.{field}",
-        )
-
-    return conflict
-
-
-def _growth_conflict(d: ModelData, key: dict[str, Any]) -> Conflict:
-    k, r, y = key["technology"], key["region"], key["year"]
-    return (
-        f"technologies.{k}.build_growth limits builds in {y} (region {r})",
-        f"raise technologies.{k}.build_growth.headroom or rate",
-    )
-
-
-def _link_words(p: Phrase) -> str:
-    return f"link {p.name}{p.where} capacity binding, {p.worth} carried"
-
-
-def _link_conflict(d: ModelData, key: dict[str, Any]) -> Conflict:
-    link, route, y = key["link"], key["region"], key["year"]
-    return f"links.{link} capacity {route} in {y} is too low", f"raise links.{link}.capacity"
-
-
-def _soft_balance(d: ModelData, keys: Keys) -> np.ndarray:
-    """Balances of commodities with `unmet_cost`: their demand may go unserved anyway."""
-    return np.isin(keys.fields["commodity"], list(d.unmet_cost))
+        return f"{p.name}{p.where} {self.name} binding{p.at}, {p.worth}"
 
 
 TECH = ("technology", "region", "year")
@@ -191,8 +83,8 @@ BALANCE = Entry(
     f.define_commodity_balance,
     "§5.2",
     unit="commodity",
-    conflict=_balance_conflict,
-    soft=_soft_balance,
+    conflict=w.balance_conflict,
+    soft=w.soft_balance,
 )
 RESOURCE_LIMIT = Entry(
     "resource_limit",
@@ -203,7 +95,7 @@ RESOURCE_LIMIT = Entry(
     "§5.3",
     unit="resource",
     words=lambda p: f"{p.name}{p.where} limit binding, {p.worth}",
-    conflict=_resource_conflict,
+    conflict=w.resource_conflict,
 )
 MAX_CAPACITY = Entry(
     "max_capacity",
@@ -213,7 +105,7 @@ MAX_CAPACITY = Entry(
     f.define_max_capacity,
     "§5.4",
     unit="capacity",
-    conflict=_tech_limit_conflict("max_capacity"),
+    conflict=w.tech_limit_conflict("max_capacity"),
 )
 BUILD_GROWTH = Entry(
     "build_growth",
@@ -224,7 +116,7 @@ BUILD_GROWTH = Entry(
     "§5.4",
     unit="capacity",
     words=lambda p: f"{p.name}{p.where} build growth binding, {p.worth} of headroom",
-    conflict=_growth_conflict,
+    conflict=w.growth_conflict,
 )
 BUDGET_YEAR = Entry(
     "budget_year",
@@ -236,7 +128,7 @@ BUDGET_YEAR = Entry(
     unit="money",
     discounted=False,
     label="budget",
-    words=_budget_words("yearly"),
+    words=w.budget_words("yearly"),
     conflict=lambda d, k: (f"budget.per_year in {k['year']} is too low", "raise budget.per_year"),
 )
 BUDGET_TOTAL = Entry(
@@ -249,7 +141,7 @@ BUDGET_TOTAL = Entry(
     unit="money",
     discounted=False,
     label="budget",
-    words=_budget_words("total"),
+    words=w.budget_words("total"),
     conflict=lambda d, key: ("budget.total is too low", "raise budget.total"),
 )
 BUILD_UNITS = Entry("build_units", "==", TECH, Kind.STRUCTURAL, f.define_build_units, "§3")
@@ -262,7 +154,7 @@ MAX_BUILD = Entry(
     f.define_max_build,
     "§5.4",
     unit="capacity",
-    conflict=_tech_limit_conflict("max_build"),
+    conflict=w.tech_limit_conflict("max_build"),
     bound=True,
 )
 MAX_ACTIVITY = Entry(
@@ -273,7 +165,7 @@ MAX_ACTIVITY = Entry(
     f.define_max_activity,
     "§5.4",
     unit="output",
-    conflict=_tech_limit_conflict("max_activity"),
+    conflict=w.tech_limit_conflict("max_activity"),
     bound=True,
 )
 LINK_CAPACITY = Entry(
@@ -284,8 +176,8 @@ LINK_CAPACITY = Entry(
     f.define_link_capacity,
     "§5.5",
     unit="link",
-    words=_link_words,
-    conflict=_link_conflict,
+    words=w.link_words,
+    conflict=w.link_conflict,
     bound=True,
 )
 UNSERVED_LIMIT = Entry(
@@ -305,7 +197,236 @@ LEAD_TIME = Entry(
     f.define_lead_time,
     "§3",
     unit="capacity",
-    words=_lead_time_words,
+    words=w.lead_time_words,
+    bound=True,
+)
+
+TECH_SLICE = (*TECH, "period", "slice")
+COMMODITY_SLICE = ("commodity", "region", "year", "period", "slice")
+
+SLICE_ACTIVITY_BOUND = Entry(
+    "slice_activity_bound",
+    "<=",
+    TECH_SLICE,
+    Kind.STRUCTURAL,
+    sf.define_slice_activity_bound,
+    "§5.9",
+    context="output of {technology} in {year} {period}/{slice} (region {region}) is at most "
+    "availability x output_per_capacity x slice weight x capacity",
+)
+SLICE_BALANCE = Entry(
+    "slice_balance",
+    ">=",
+    COMMODITY_SLICE,
+    Kind.BALANCE,
+    sf.define_slice_balance,
+    "§5.10",
+    unit="commodity",
+    conflict=w.balance_conflict,
+    soft=w.soft_balance,
+)
+MIN_CAPACITY = Entry(
+    "min_capacity",
+    ">=",
+    TECH,
+    Kind.LIMIT,
+    f.define_min_capacity,
+    "§5.16",
+    unit="capacity",
+    words=lambda p: (
+        f"{p.name}{p.where} min_capacity binding, costing {fmt.number(p.price)} "
+        f"{p.money} per extra {p.unit}"
+    ),
+    conflict=w.min_conflict("min_capacity"),
+)
+MAX_ACTIVITY_TOTAL = Entry(
+    "max_activity_total",
+    "<=",
+    TECH,
+    Kind.LIMIT,
+    f.define_max_activity_total,
+    "§5.4",
+    unit="output",
+    words=lambda p: f"{p.name}{p.where} max_activity binding, {p.worth}",
+    conflict=w.tech_limit_conflict("max_activity"),
+)
+MIN_ACTIVITY_TOTAL = Entry(
+    "min_activity_total",
+    ">=",
+    TECH,
+    Kind.LIMIT,
+    f.define_min_activity_total,
+    "§5.16",
+    unit="output",
+    words=lambda p: (
+        f"{p.name}{p.where} min_activity binding, costing "
+        f"{fmt.number(p.price)} {p.money} per extra {p.unit}"
+    ),
+    conflict=w.min_conflict("min_activity"),
+)
+CHARGE_BOUND = Entry(
+    "charge_bound",
+    "<=",
+    TECH_SLICE,
+    Kind.LIMIT,
+    sf.define_charge_bound,
+    "§5.11",
+    unit="output",
+    relax=False,
+    words=lambda p: (
+        f"storage {p.name}{p.where} charges at full power{p.at}, {p.worth} of charging power"
+    ),
+)
+STATE_OF_CHARGE = Entry(
+    "state_of_charge", "==", TECH_SLICE, Kind.STRUCTURAL, sf.define_state_of_charge, "§5.11"
+)
+ENERGY_CAPACITY = Entry(
+    "energy_capacity",
+    "<=",
+    TECH_SLICE,
+    Kind.LIMIT,
+    sf.define_energy_capacity,
+    "§5.11",
+    unit="output",
+    relax=False,
+    words=lambda p: (
+        f"storage {p.name}{p.where} full{p.at}: energy capacity (duration) "
+        f"binding, {p.worth} stored"
+    ),
+)
+RESERVE_MARGIN = Entry(
+    "reserve_margin",
+    ">=",
+    ("commodity", "region", "year"),
+    Kind.LIMIT,
+    sf.define_reserve_margin,
+    "§5.12",
+    unit="commodity",
+    conflict=w.reserve_conflict,
+    words=lambda p: (
+        f"{p.name}{p.where} reserve margin binding, firm capacity worth "
+        f"{fmt.number(p.price)} {p.money} per extra {p.unit} of firm output"
+    ),
+)
+SLICE_RESERVE_MARGIN = Entry(
+    "slice_reserve_margin",
+    ">=",
+    COMMODITY_SLICE,
+    Kind.LIMIT,
+    sf.define_slice_reserve_margin,
+    "§5.12",
+    unit="commodity",
+    conflict=w.reserve_conflict,
+    words=lambda p: (
+        f"{p.name}{p.where} reserve margin binding{p.at}, firm capacity worth "
+        f"{fmt.number(p.price)} {p.money} per extra {p.unit} of firm output"
+    ),
+)
+SHIFT_DOWN_LIMIT = Entry(
+    "shift_down_limit",
+    "<=",
+    TECH_SLICE,
+    Kind.LIMIT,
+    sf.define_shift_down_limit,
+    "§5.13",
+    unit="output",
+    relax=False,
+    words=lambda p: (
+        f"{p.name}{p.where} shifts as much load away as it may{p.at}, {p.worth} of flexibility"
+    ),
+)
+SHIFT_UP_LIMIT = Entry(
+    "shift_up_limit",
+    "<=",
+    TECH_SLICE,
+    Kind.LIMIT,
+    sf.define_shift_up_limit,
+    "§5.13",
+    unit="output",
+    relax=False,
+    words=lambda p: (
+        f"{p.name}{p.where} takes as much shifted load as it may{p.at}, {p.worth} of flexibility"
+    ),
+)
+CURTAIL_LIMIT = Entry(
+    "curtail_limit",
+    "<=",
+    TECH_SLICE,
+    Kind.LIMIT,
+    sf.define_curtail_limit,
+    "§5.13",
+    unit="output",
+    relax=False,
+    words=lambda p: (
+        f"{p.name}{p.where} curtails as much as it may{p.at}, {p.worth} of curtailable load"
+    ),
+)
+SHIFT_BALANCE = Entry(
+    "shift_balance", "==", (*TECH, "period"), Kind.STRUCTURAL, sf.define_shift_balance, "§5.13"
+)
+CURTAIL_CAP = Entry(
+    "curtail_cap",
+    "<=",
+    TECH,
+    Kind.LIMIT,
+    sf.define_curtail_cap,
+    "§5.13",
+    unit="output",
+    relax=False,
+    words=lambda p: (
+        f"{p.name}{p.where} curtailment at its yearly cap (curtail_max), "
+        f"{p.worth} of curtailable load"
+    ),
+)
+MIN_BUILD = Entry(
+    "min_build",
+    ">=",
+    TECH,
+    Kind.LIMIT,
+    f.define_min_build,
+    "§5.16",
+    unit="capacity",
+    words=lambda p: (
+        f"{p.name}{p.where} min_build binding, costing {fmt.number(p.price)} "
+        f"{p.money} per extra {p.unit}"
+    ),
+    conflict=w.min_conflict("min_build"),
+    bound=True,
+)
+MIN_ACTIVITY = Entry(
+    "min_activity",
+    ">=",
+    TECH,
+    Kind.LIMIT,
+    f.define_min_activity,
+    "§5.16",
+    unit="output",
+    words=lambda p: (
+        f"{p.name}{p.where} min_activity binding, costing "
+        f"{fmt.number(p.price)} {p.money} per extra {p.unit}"
+    ),
+    conflict=w.min_conflict("min_activity"),
+    bound=True,
+)
+SLICE_LINK_CAPACITY = Entry(
+    "slice_link_capacity",
+    "<=",
+    ("link", "region", "year", "period", "slice"),
+    Kind.LIMIT,
+    sf.define_slice_link_capacity,
+    "§5.10",
+    unit="link",
+    words=w.link_words,
+    conflict=w.link_conflict,
+    bound=True,
+)
+SLICE_UNSERVED_LIMIT = Entry(
+    "slice_unserved_limit",
+    "<=",
+    COMMODITY_SLICE,
+    Kind.STRUCTURAL,
+    sf.define_slice_unserved_limit,
+    "§5.10",
     bound=True,
 )
 
@@ -318,10 +439,36 @@ FAMILIES: tuple[Entry, ...] = (
     BUDGET_YEAR,
     BUDGET_TOTAL,
     BUILD_UNITS,
+    SLICE_ACTIVITY_BOUND,
+    SLICE_BALANCE,
+    MIN_CAPACITY,
+    MAX_ACTIVITY_TOTAL,
+    MIN_ACTIVITY_TOTAL,
+    CHARGE_BOUND,
+    STATE_OF_CHARGE,
+    ENERGY_CAPACITY,
+    RESERVE_MARGIN,
+    SLICE_RESERVE_MARGIN,
+    SHIFT_DOWN_LIMIT,
+    SHIFT_UP_LIMIT,
+    CURTAIL_LIMIT,
+    SHIFT_BALANCE,
+    CURTAIL_CAP,
 )
-"""Constraint families, in the order their rows are built."""
+"""Constraint families, in the order their rows are built (the annual model's first, so an
+instance without the extensions has exactly the annual model's rows, in its order)."""
 
-BOUNDS: tuple[Entry, ...] = (MAX_BUILD, MAX_ACTIVITY, LINK_CAPACITY, UNSERVED_LIMIT, LEAD_TIME)
+BOUNDS: tuple[Entry, ...] = (
+    MAX_BUILD,
+    MAX_ACTIVITY,
+    LINK_CAPACITY,
+    UNSERVED_LIMIT,
+    LEAD_TIME,
+    MIN_BUILD,
+    MIN_ACTIVITY,
+    SLICE_LINK_CAPACITY,
+    SLICE_UNSERVED_LIMIT,
+)
 """Bound families: upper (or lower) bounds on columns."""
 
 ENTRIES: dict[str, Entry] = {e.name: e for e in FAMILIES + BOUNDS}
@@ -331,5 +478,7 @@ def entry(name: str) -> Entry:
     """The entry of a family by name."""
     return ENTRIES[name]
 
+
+Phrase = w.Phrase
 
 __all__ = ["BOUNDS", "ENTRIES", "FAMILIES", "Bounds", "Entry", "Kind", "Phrase", "Rows", "entry"]

@@ -20,7 +20,10 @@ from planner.model.registry import (
     BUDGET_TOTAL,
     BUDGET_YEAR,
     ENTRIES,
+    RESERVE_MARGIN,
     RESOURCE_LIMIT,
+    SLICE_BALANCE,
+    SLICE_RESERVE_MARGIN,
     Kind,
 )
 from planner.results.prices import shadow_prices
@@ -31,7 +34,10 @@ BINDING = 1e-7
 
 
 def extract(model: Model, sol: Solution) -> dict[str, pd.DataFrame]:
-    """All tables for a solution that has primal values."""
+    """All tables for a solution that has primal values (the slice tables `slices` and
+    `dispatch` only for a model with slice commodities)."""
+    from planner.results.slice_tables import dispatch_table, slice_table
+
     assert sol.x is not None
     d = model.data
     x = model.full(np.where(np.abs(sol.x) < 1e-12, 0.0, sol.x))  # no -0.0 or 1e-17 noise
@@ -45,9 +51,14 @@ def extract(model: Model, sol: Solution) -> dict[str, pd.DataFrame]:
         "costs": cost_table(d, x),
         "constraints": constraint_table(model, x, sol),
     }
+    if any(d.slice_commodity.values()):
+        tables["slices"] = slice_table(model, x, duals)
+        tables["dispatch"] = dispatch_table(d, x)
     for table in tables.values():
         floats = table.select_dtypes("float").columns
         table[floats] = table[floats] + 0.0  # -0.0 -> 0.0
+        if d.extended and "year" in table:
+            table["extension"] = (table["year"] > d.horizon_end).fillna(False).astype(bool)
     return tables
 
 
@@ -78,7 +89,7 @@ def schedule_table(d: ModelData, x: np.ndarray) -> pd.DataFrame:
                     "year": _years(d, len(t.regions)),
                     "build": x[t.b_col.ravel()],
                     "capacity": ex.capacity(d, t).value(x),
-                    "activity": x[t.x_col.ravel()],
+                    "activity": ex.activity(d, t).value(x),
                     "capacity_unit": t.capacity_unit,
                     "output": t.output,
                     "output_unit": units[t.output],
@@ -88,39 +99,80 @@ def schedule_table(d: ModelData, x: np.ndarray) -> pd.DataFrame:
     return _concat(frames)
 
 
+def commodity_prices(model: Model, duals: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per commodity, (region, year[, slice]) prices: the shadow price of its balance
+    (per slice for a slice commodity); NaN without duals."""
+    d = model.data
+    out = {}
+    for entry, slices in ((BALANCE, False), (SLICE_BALANCE, True)):
+        cs = [c for c in d.commodities if d.is_slice(c) == slices]
+        n = d.nr * d.ny * (d.T if slices else 1)
+        written = _written_duals(model, entry.name, duals)
+        years = np.repeat(_years(d, d.nr), d.T) if slices else _years(d, d.nr)
+        for i, c in enumerate(cs):
+            part = written[i * n : (i + 1) * n] if written is not None else None
+            out[c] = (
+                shadow_prices(entry, part, years, d) if part is not None else np.full(n, np.nan)
+            )
+    return out
+
+
+def capacity_prices(model: Model, duals: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+    """Per commodity with a reserve, (region, year[, slice]) capacity prices (§13)."""
+    d = model.data
+    out = {}
+    for entry, slices in ((RESERVE_MARGIN, False), (SLICE_RESERVE_MARGIN, True)):
+        cs = [c for c in d.commodities if c in d.reserve and d.is_slice(c) == slices]
+        n = d.nr * d.ny * (d.T if slices else 1)
+        written = _written_duals(model, entry.name, duals)
+        years = np.repeat(_years(d, d.nr), d.T) if slices else _years(d, d.nr)
+        for i, c in enumerate(cs):
+            part = written[i * n : (i + 1) * n] if written is not None else None
+            out[c] = (
+                shadow_prices(entry, part, years, d) if part is not None else np.full(n, np.nan)
+            )
+    return out
+
+
 def commodity_table(model: Model, x: np.ndarray, duals: dict[str, np.ndarray]) -> pd.DataFrame:
     """Per commodity, region, year: production, consumption, trade, demand, unserved, price
-    (the balance's shadow price: cost of one more unit of demand in that year's money)."""
+    (the balance's shadow price: cost of one more unit of demand in that year's money; for
+    a slice commodity the flat-load price sum_t w_t price_t, §11), and with storage the
+    charge, with reserves the capacity price (the reserve rows' shadow prices, summed over
+    slices)."""
     d = model.data
-    written = _written_duals(model, BALANCE.name, duals)
-    years = _years(d, d.nr * len(d.commodities))
-    price = (
-        shadow_prices(BALANCE, written, years, d)
-        if written is not None
-        else np.full(years.size, np.nan)
-    )
+    prices = commodity_prices(model, duals)
+    capacity = capacity_prices(model, duals)
+    storage = any(t.storage is not None for t in d.techs)
+    w = d.time.w
     frames = []
-    n = d.nr * d.ny
-    for i, c in enumerate(d.commodities):
+    for c in d.commodities:
         com = d.instance.commodities[c]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "commodity": c,
-                    "layer": com.layer,
-                    "unit": com.unit,
-                    "region": np.repeat(d.regions, d.ny),
-                    "year": _years(d, d.nr),
-                    "production": ex.production(d, c).value(x),
-                    "consumption": ex.consumption(d, c).value(x),
-                    "imports": ex.imports(d, c).value(x),
-                    "exports": ex.exports(d, c).value(x),
-                    "demand": d.demand[c].ravel(),
-                    "unserved": ex.unserved(d, c).value(x),
-                    "price": price[i * n : (i + 1) * n],
-                }
+        price = prices[c]
+        if d.is_slice(c):
+            price = price.reshape(-1, d.T) @ w
+        frame = {
+            "commodity": c,
+            "layer": com.layer,
+            "unit": com.unit,
+            "region": np.repeat(d.regions, d.ny),
+            "year": _years(d, d.nr),
+            "production": ex.production(d, c).value(x),
+            "consumption": ex.consumption(d, c).value(x),
+            "imports": ex.imports(d, c).value(x),
+            "exports": ex.exports(d, c).value(x),
+            "demand": d.demand[c].ravel(),
+            "unserved": ex.unserved(d, c).value(x),
+            "price": price,
+        }
+        if storage:
+            frame["charge"] = ex.charging(d, c).value(x)
+        if d.reserve:
+            cap = capacity.get(c)
+            frame["capacity_price"] = (
+                cap.reshape(d.nr * d.ny, -1).sum(axis=1) if cap is not None else np.nan
             )
-        )
+        frames.append(pd.DataFrame(frame))
     return _concat(frames)
 
 
@@ -161,7 +213,7 @@ def resource_table(model: Model, x: np.ndarray, duals: dict[str, np.ndarray]) ->
 
 
 def flow_table(d: ModelData, x: np.ndarray) -> pd.DataFrame:
-    """Per directed link and year: amount sent, amount delivered, capacity."""
+    """Per directed link and year: amount sent (summed over slices), delivered, capacity."""
     frames = [
         pd.DataFrame(
             {
@@ -170,8 +222,8 @@ def flow_table(d: ModelData, x: np.ndarray) -> pd.DataFrame:
                 "from": link.origin,
                 "to": link.dest,
                 "year": d.years,
-                "sent": x[link.col],
-                "delivered": (1 - link.loss) * x[link.col],
+                "sent": x[link.col].sum(axis=1),
+                "delivered": (1 - link.loss) * x[link.col].sum(axis=1),
                 "capacity": link.capacity,
             }
         )
@@ -187,6 +239,7 @@ def budget_table(model: Model, x: np.ndarray, duals: dict[str, np.ndarray]) -> p
     money per unit of extra, undiscounted budget)."""
     d = model.data
     per_year = ex.total_spending(d).value(x)
+    horizon = d.years <= d.horizon_end
     if duals:
         year = _written_duals(model, BUDGET_YEAR.name, duals)
         shadow = shadow_prices(BUDGET_YEAR, year, None, d) if year is not None else np.zeros(d.ny)
@@ -200,7 +253,7 @@ def budget_table(model: Model, x: np.ndarray, duals: dict[str, np.ndarray]) -> p
         {
             "scope": ["year"] * d.ny + ["total"],
             "year": pd.array([*d.years.tolist(), None], dtype="Int64"),
-            "spend": [*per_year.tolist(), float(per_year.sum())],
+            "spend": [*per_year.tolist(), float(per_year[horizon].sum())],
             "limit": [
                 *d.budget_year.tolist(),
                 d.budget_total if d.budget_total is not None else np.nan,
@@ -260,7 +313,11 @@ def constraint_table(model: Model, x: np.ndarray, sol: Solution) -> pd.DataFrame
             )
         )
     columns = ["constraint", "name", "region", "year", "sense", "value", "bound", "slack"]
-    return _concat(frames, [*columns, "dual", "shadow_price", "binding"])
+    table = _concat(frames, [*columns, "dual", "shadow_price", "binding"])
+    if "period" in table:  # rows of time slices: their period and slice, after the year
+        order = [*columns[:4], "period", "slice", *columns[4:], "dual", "shadow_price", "binding"]
+        table = table[order]
+    return table
 
 
 def _limit_frame(
@@ -272,6 +329,7 @@ def _limit_frame(
     names = fields[subject] if subject not in ("year", "scope") else np.full(n, entry.label)
     regions = fields["region"] if "region" in fields else np.full(n, None)
     years = fields.get("year")
+    slices = {k: fields[k] for k in ("period", "slice") if k in fields}
     if entry.sense == ">=":
         slack = body - rhs
     elif entry.sense == "<=":
@@ -284,6 +342,7 @@ def _limit_frame(
             "name": names,
             "region": regions,
             "year": pd.array(years if years is not None else [None] * n, dtype="Int64"),
+            **slices,
             "sense": entry.sense,
             "value": body,
             "bound": rhs,
