@@ -10,8 +10,10 @@ import pandas as pd
 import pytest
 import yaml
 
-from planner import aggregate as agg
-from planner.aggregate import AggregateError, aggregate, read_hourly, write_time_yaml
+from planner import atomic
+from planner.timeseries import aggregate as agg
+from planner.timeseries.aggregate import aggregate, write_time_yaml
+from planner.timeseries.hourly import AggregateError, read_hourly
 
 CSV = Path(__file__).parent.parent / "instances" / "data" / "hourly_greensboro.csv"
 MEAN_TOLERANCE = 1e-5
@@ -204,7 +206,7 @@ def test_failed_write_keeps_the_old_file(block, tmp_path: Path, monkeypatch):
     def broken_fsync(fd: int) -> None:
         raise OSError("disk full")
 
-    monkeypatch.setattr(agg.os, "fsync", broken_fsync)
+    monkeypatch.setattr(atomic.os, "fsync", broken_fsync)
     with pytest.raises(OSError, match="disk full"):
         write_time_yaml(block, path)
     assert path.read_text() == "old\n"

@@ -14,6 +14,7 @@ from typing import Any
 import typer
 from typer.core import TyperGroup
 
+from planner.cli.aggregate import aggregate_cmd
 from planner.cli.common import EXIT_BAD_INPUT, EXIT_INTERRUPTED, err
 from planner.cli.explain import explain_cmd, report_cmd
 from planner.cli.solve import solve_cmd, validate_cmd
@@ -54,6 +55,7 @@ app.command("solve")(solve_cmd)
 app.command("explain")(explain_cmd)
 app.command("report")(report_cmd)
 app.command("sweep")(sweep_cmd)
+app.command("aggregate")(aggregate_cmd)
 
 
 def main() -> None:

@@ -1,0 +1,1 @@
+"""Building a `time` block (docs/model.md §11) from hourly data: `planner aggregate`."""
