@@ -24,7 +24,7 @@ _EXPORTS = {
     "load_instance": "planner.instance.loader",
     "load_results": "planner.results.io",
     "prepare": "planner.model.data",
-    "solve": "planner.solver.pipeline",
+    "solve": "planner.solver.api",
     "solve_pyomo": "planner.solver.pipeline",
     "sweep": "planner.sweeps.run",
     "validate_instance": "planner.instance.loader",

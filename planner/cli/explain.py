@@ -16,7 +16,7 @@ if TYPE_CHECKING:
 def _results_of(source: Path) -> Results:
     """A results directory read back, or an instance file solved now."""
     from planner.results.io import ResultsDirError, load_results
-    from planner.solver.pipeline import solve
+    from planner.solver.api import solve
 
     if source.is_dir():
         try:

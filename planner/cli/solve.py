@@ -76,8 +76,9 @@ def solve_cmd(
 ) -> None:
     """Solve an instance and write every result table plus summary.json into --out."""
     from planner.results.io import OutputError, check_target, write_results
+    from planner.solver.api import solve
     from planner.solver.options import SolveOptions
-    from planner.solver.pipeline import solve, with_budget_total
+    from planner.solver.pipeline import with_budget_total
 
     formats = _formats(fmt_)
     inst = load(instance)

@@ -3,11 +3,11 @@ docs/model.md §8): each section of the instance has its own method."""
 
 from __future__ import annotations
 
-import difflib
-
 import numpy as np
 
 from planner.errors import Problem
+from planner.instance.check_extensions import check_extensions
+from planner.instance.checking import Checker, listed
 from planner.instance.scaling import scaling_warnings
 from planner.instance.schema import Instance, RegionalValue, Technology
 from planner.instance.series import is_region_map, regional_array
@@ -17,43 +17,14 @@ MAX_YEARS = 200
 
 FULL_REGION_MAP = ("capex", "fixed_om", "variable_om", "output_per_capacity")
 """Technology keys whose region map must list every region of the technology."""
-REGIONAL_KEYS = (*FULL_REGION_MAP, "residual", "max_build", "max_capacity", "max_activity")
-
-MAX_LISTED = 20
-"""Most names listed in a message (and compared for a spelling suggestion: 20 * 50)."""
-
-
-def _unknown_name(name: str, kind: str, known: list[str], suggest: bool = True) -> str:
-    if not known:
-        return f"define '{name}' first: the instance has no {kind}"
-    close = []
-    if suggest and len(known) <= 50 * MAX_LISTED and len(name) <= 100:
-        close = difflib.get_close_matches(name, known, n=1)
-    hint = f"did you mean '{close[0]}'? " if close else ""
-    return f"{hint}use one of the {kind}: {_listed(known)}"
+REGIONAL_KEYS = (
+    *FULL_REGION_MAP, "residual", "max_build", "max_capacity", "max_activity", "min_build",
+    "min_capacity", "min_activity", "firm_capacity",
+)  # fmt: skip
 
 
-def _listed(names: list[str]) -> str:
-    """Names joined by commas, at most MAX_LISTED of them."""
-    listed = ", ".join(names[:MAX_LISTED])
-    if len(names) > MAX_LISTED:
-        listed += f", ... ({len(names) - MAX_LISTED:,} more)"
-    return listed
-
-
-class _Checker:
-    """Collects the problems (errors) and warnings of one schema-valid instance."""
-
-    def __init__(self, inst: Instance) -> None:
-        self.inst = inst
-        self.problems: list[Problem] = []
-        self.warnings: list[Problem] = []
-        self.regions = list(inst.regions)
-        self.region_set = set(self.regions)
-
-    def unknown(self, name: str, kind: str, known: list[str]) -> str:
-        # spelling suggestions for the first problems only: difflib is slow on many names
-        return _unknown_name(name, kind, known, suggest=len(self.problems) < MAX_LISTED)
+class _Checker(Checker):
+    """The annual model's sections (docs/model.md §1-§9)."""
 
     def horizon_and_names(self) -> None:
         inst = self.inst
@@ -151,7 +122,7 @@ class _Checker:
                     self.problems.append(
                         Problem(
                             f"{base}.{key}",
-                            f"the region map does not list {_listed(missing)}",
+                            f"the region map does not list {listed(missing)}",
                             f"give a value for every region where '{name}' may exist",
                         )
                     )
@@ -234,6 +205,8 @@ def cross_check(inst: Instance) -> tuple[list[Problem], list[Problem]]:
     for name, tech in inst.technologies.items():
         check.technology(name, tech)
     check.links()
+    if not check.problems:
+        check_extensions(check)
     if not check.problems:
         check.warnings += scaling_warnings(inst)
     return check.problems, check.warnings

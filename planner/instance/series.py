@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from planner.instance.schema import RegionalValue, SeriesValue
+from planner.instance.schema import Instance, RegionalValue, SeriesValue
 
 
 def series_array(value: SeriesValue, years: np.ndarray) -> np.ndarray:
@@ -37,3 +37,9 @@ def regional_array(
         return out
     out[:] = series_array(value, years)  # type: ignore[arg-type]
     return out
+
+
+def model_years(inst: Instance) -> np.ndarray:
+    """The horizon's years and the extension years of `end_effects` after it (§15)."""
+    extend = inst.end_effects.extend_years if inst.end_effects is not None else 0
+    return np.arange(inst.years.start, inst.years.end + extend + 1)

@@ -52,15 +52,9 @@ class Model:
     cost: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per model column
     constant: float = 0.0
     infeasible_rows: list[tuple[str, tuple, float]] = field(default_factory=list)
-
-    @property
-    def n_lp(self) -> int:
-        return self.data.n_lp
-
-    @property
-    def integer(self) -> np.ndarray:
-        """LP columns that are integer (unit counts N)."""
-        return np.flatnonzero(self.data.col_kind[: self.n_lp] == COL_N)
+    n_lp: int = 0  # columns of the LP (the model's first n_lp columns)
+    integer: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
+    """LP columns that are integer (unit counts N)."""
 
     def add_rows(self, entry: Entry, rows: Rows) -> None:
         """Keep the rows of a family; a row without variables is dropped if it holds and
@@ -81,6 +75,7 @@ class Model:
                 self.infeasible_rows.append((entry.name, key, miss))
         kept = np.flatnonzero(keep & ~empty)
         self.blocks[entry.name] = Block(
+            entry.name,
             entry.name,
             entry.sense,
             rows.keys.take(kept),
@@ -111,9 +106,15 @@ class Model:
         return out
 
     def add_bounds(self, entry: Entry, bounds: Bounds) -> None:
-        """Keep a bound family; those on LP columns tighten the column bounds."""
+        """Keep a bound family; those on LP columns tighten the column bounds. A positive
+        lower bound on a column outside the LP (fixed at 0) cannot hold."""
         self.bounds[entry.name] = bounds
         in_lp = bounds.cols < self.n_lp
+        if entry.sense == ">=" and (bounds.values[~in_lp] > TOL).any():
+            wrong = np.flatnonzero(~in_lp & (bounds.values > TOL))
+            tuples = bounds.keys.take(wrong).tuples()
+            for key, value in zip(tuples, bounds.values[wrong].tolist(), strict=True):
+                self.infeasible_rows.append((entry.name, key, value))
         cols, values = bounds.cols[in_lp], bounds.values[in_lp]
         if entry.sense == "<=":
             np.minimum.at(self.upper, cols, values)
@@ -124,7 +125,13 @@ class Model:
 def assemble(d: ModelData) -> Model:
     """Every family of the registry, in order, then the objective (docs/model.md §5-§6)."""
     with gc_paused():
-        model = Model(d, lower=np.zeros(d.n_lp), upper=np.full(d.n_lp, np.inf))
+        model = Model(
+            d,
+            lower=np.zeros(d.n_lp),
+            upper=np.full(d.n_lp, np.inf),
+            n_lp=d.n_lp,
+            integer=np.flatnonzero(d.col_kind[: d.n_lp] == COL_N),
+        )
         for entry in FAMILIES:
             rows = entry.define(d)
             if rows is not None:

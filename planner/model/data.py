@@ -22,7 +22,7 @@ import numpy as np
 
 from planner.instance.changes import Target, case_values
 from planner.instance.schema import Instance, Technology
-from planner.instance.series import regional_array, series_array
+from planner.instance.series import model_years, regional_array, series_array
 from planner.instance.timeslices import TimeSlices
 from planner.model.linear import Linear
 
@@ -275,12 +275,6 @@ def _reserve(inst: Instance, years: np.ndarray) -> dict[str, tuple[np.ndarray, n
     }
 
 
-def model_years(inst: Instance) -> np.ndarray:
-    """The horizon's years and the extension years of `end_effects` after it."""
-    extend = inst.end_effects.extend_years if inst.end_effects is not None else 0
-    return np.arange(inst.years.start, inst.years.end + extend + 1)
-
-
 def parameters(inst: Instance) -> ModelData:
     """Every parameter evaluated on the model's years, regions and slices (no columns yet)."""
     years = model_years(inst)
@@ -428,6 +422,38 @@ def number_columns(d: ModelData) -> None:
         blocked = numbering.number(~t.buildable, COL_B, d.years, int(d.years[0]))
         t.b_col = np.where(t.buildable, t.b_col, blocked)
     numbering.finish(d, n_lp)
+
+
+def column_ids(d: ModelData) -> np.ndarray:
+    """A number per column that names it across models of the same instance with other
+    horizons or cases: (variable, technology/commodity/link, region, year, slice)."""
+    ids = np.full(d.n_cols, -1, dtype=np.int64)
+    entities = max(len(d.techs), len(d.commodities), len(d.links), 1)
+    y0 = int(d.years[0])
+
+    def put(cols: np.ndarray, kind: int, entity: int, regions: np.ndarray | None) -> None:
+        """cols: (region, year[, slice]), or (year, slice) for links (regions None)."""
+        if not cols.size:
+            return
+        if regions is None:
+            grid, regions = cols[None, ...], np.zeros(1, dtype=np.int64)
+        else:
+            grid = cols if cols.ndim == 3 else cols[..., None]
+        r, j, s = np.nonzero(grid >= 0)
+        key = ((kind * entities + entity) * (d.nr + 1) + regions[r]) * 10_000 + j + y0
+        ids[grid[r, j, s]] = key * 100_000 + s
+
+    for e, t in enumerate(d.techs):
+        for kind, cols in ((COL_B, t.b_col), (COL_X, t.x_col), (COL_N, t.n_col), (COL_Q, t.q_col),
+                           (COL_E, t.e_col), (COL_SD, t.sd_col), (COL_SU, t.su_col),
+                           (COL_CU, t.cu_col)):  # fmt: skip
+            put(cols, kind, e, t.region_idx)
+    for e, c in enumerate(d.commodities):
+        if c in d.u_col:
+            put(d.u_col[c], COL_U, e, np.arange(d.nr))
+    for e, link in enumerate(d.links):
+        put(link.col, COL_F, e, None)
+    return ids
 
 
 def prepare(inst: Instance, case: str | None = None) -> ModelData:

@@ -164,13 +164,15 @@ class Bounds:
 class Block:
     """A named set of rows of a built model: `A x (sense) rhs`, its keys in row order."""
 
-    name: str
+    name: str  # unique in its model: the family, and the case in a two-stage programme
+    family: str  # the registry entry
     sense: str
     index: Keys
     A: sp.csr_array
     rhs: np.ndarray
     rows: np.ndarray  # position of each row among the rows its `define_` function wrote
     n_written: int  # how many rows that function wrote (some are dropped: see `assemble`)
+    case: str | None = None  # its scenario case in a two-stage programme
     _tuples: list[tuple] | None = field(default=None, repr=False)
 
     @property

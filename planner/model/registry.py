@@ -45,7 +45,7 @@ class Entry:
     sense: str  # ">=", "<=" or "==" (bounds: "<=" upper, ">=" lower)
     index: tuple[str, ...]
     kind: Kind
-    define: Callable[[ModelData], Any]
+    define: Callable[..., Any] | None
     section: str  # where docs/model.md writes its math
     unit: str = ""  # "resource", "capacity", "output", "link", "commodity", "money"
     discounted: bool = True  # shadow price = dual / df(y); False: the dual itself
@@ -458,6 +458,17 @@ FAMILIES: tuple[Entry, ...] = (
 """Constraint families, in the order their rows are built (the annual model's first, so an
 instance without the extensions has exactly the annual model's rows, in its order)."""
 
+CVAR_EXCESS = Entry(
+    "cvar_excess",
+    ">=",
+    ("scenario",),
+    Kind.STRUCTURAL,
+    None,  # written for the two-stage programme by `planner.model.stochastic.define_cvar_excess`
+    "§5.17",
+    context="the excess cost of case {scenario} over the value at risk θ",
+)
+"""a_s + θ - Z_s >= 0 of the CVaR (§17): rows of the programme, not of one case's model."""
+
 BOUNDS: tuple[Entry, ...] = (
     MAX_BUILD,
     MAX_ACTIVITY,
@@ -471,7 +482,7 @@ BOUNDS: tuple[Entry, ...] = (
 )
 """Bound families: upper (or lower) bounds on columns."""
 
-ENTRIES: dict[str, Entry] = {e.name: e for e in FAMILIES + BOUNDS}
+ENTRIES: dict[str, Entry] = {e.name: e for e in (*FAMILIES, *BOUNDS, CVAR_EXCESS)}
 
 
 def entry(name: str) -> Entry:

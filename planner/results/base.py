@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from planner.model.info import ModelInfo
@@ -23,6 +24,8 @@ class Results:
     summary: dict[str, Any]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
     info: ModelInfo | None = None
+    x: np.ndarray | None = field(default=None, repr=False)
+    """The solved LP columns (in memory only: what a myopic window hands the next)."""
 
     @property
     def optimal(self) -> bool:

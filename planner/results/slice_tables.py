@@ -9,7 +9,7 @@ import pandas as pd
 from planner.model import expressions as ex
 from planner.model.assemble import Model
 from planner.model.data import ModelData, Tech
-from planner.results.tables import capacity_prices, commodity_prices
+from planner.results.prices import capacity_prices, commodity_prices
 
 
 def _slice_frame(d: ModelData, n_regions: list[str]) -> dict[str, np.ndarray]:

@@ -15,18 +15,14 @@ from planner.model.assemble import Model
 from planner.model.costs import cost_blocks
 from planner.model.data import ModelData
 from planner.model.registry import (
-    BALANCE,
     BOUNDS,
     BUDGET_TOTAL,
     BUDGET_YEAR,
     ENTRIES,
-    RESERVE_MARGIN,
     RESOURCE_LIMIT,
-    SLICE_BALANCE,
-    SLICE_RESERVE_MARGIN,
     Kind,
 )
-from planner.results.prices import shadow_prices
+from planner.results.prices import capacity_prices, commodity_prices, shadow_prices, written_duals
 from planner.solver.highs import Solution
 
 BINDING = 1e-7
@@ -66,15 +62,6 @@ def _years(d: ModelData, n: int) -> np.ndarray:
     return np.tile(d.years, n)
 
 
-def _written_duals(model: Model, name: str, duals: dict[str, np.ndarray]) -> np.ndarray | None:
-    """A family's duals over every row its `define_` function wrote (0 for dropped rows),
-    or None if the family has no rows or there are no duals."""
-    block = model.blocks.get(name)
-    if block is None or name not in duals:
-        return None
-    return block.written(duals[name])
-
-
 def schedule_table(d: ModelData, x: np.ndarray) -> pd.DataFrame:
     """Per technology, region, year: build, capacity, activity (with layer and units)."""
     frames = []
@@ -97,41 +84,6 @@ def schedule_table(d: ModelData, x: np.ndarray) -> pd.DataFrame:
             )
         )
     return _concat(frames)
-
-
-def commodity_prices(model: Model, duals: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Per commodity, (region, year[, slice]) prices: the shadow price of its balance
-    (per slice for a slice commodity); NaN without duals."""
-    d = model.data
-    out = {}
-    for entry, slices in ((BALANCE, False), (SLICE_BALANCE, True)):
-        cs = [c for c in d.commodities if d.is_slice(c) == slices]
-        n = d.nr * d.ny * (d.T if slices else 1)
-        written = _written_duals(model, entry.name, duals)
-        years = np.repeat(_years(d, d.nr), d.T) if slices else _years(d, d.nr)
-        for i, c in enumerate(cs):
-            part = written[i * n : (i + 1) * n] if written is not None else None
-            out[c] = (
-                shadow_prices(entry, part, years, d) if part is not None else np.full(n, np.nan)
-            )
-    return out
-
-
-def capacity_prices(model: Model, duals: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
-    """Per commodity with a reserve, (region, year[, slice]) capacity prices (§13)."""
-    d = model.data
-    out = {}
-    for entry, slices in ((RESERVE_MARGIN, False), (SLICE_RESERVE_MARGIN, True)):
-        cs = [c for c in d.commodities if c in d.reserve and d.is_slice(c) == slices]
-        n = d.nr * d.ny * (d.T if slices else 1)
-        written = _written_duals(model, entry.name, duals)
-        years = np.repeat(_years(d, d.nr), d.T) if slices else _years(d, d.nr)
-        for i, c in enumerate(cs):
-            part = written[i * n : (i + 1) * n] if written is not None else None
-            out[c] = (
-                shadow_prices(entry, part, years, d) if part is not None else np.full(n, np.nan)
-            )
-    return out
 
 
 def commodity_table(model: Model, x: np.ndarray, duals: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -180,7 +132,7 @@ def resource_table(model: Model, x: np.ndarray, duals: dict[str, np.ndarray]) ->
     """Per resource, region ("global" for global scope), year: use, limit, shadow price
     (the objective's decrease per unit of extra limit, in that year's money)."""
     d = model.data
-    written = _written_duals(model, RESOURCE_LIMIT.name, duals)
+    written = written_duals(model, RESOURCE_LIMIT.name, duals)
     frames = []
     start = 0
     for p in d.resources:
@@ -241,9 +193,9 @@ def budget_table(model: Model, x: np.ndarray, duals: dict[str, np.ndarray]) -> p
     per_year = ex.total_spending(d).value(x)
     horizon = d.years <= d.horizon_end
     if duals:
-        year = _written_duals(model, BUDGET_YEAR.name, duals)
+        year = written_duals(model, BUDGET_YEAR.name, duals)
         shadow = shadow_prices(BUDGET_YEAR, year, None, d) if year is not None else np.zeros(d.ny)
-        total = _written_duals(model, BUDGET_TOTAL.name, duals)
+        total = written_duals(model, BUDGET_TOTAL.name, duals)
         total_shadow = (
             float(shadow_prices(BUDGET_TOTAL, total, None, d)[0]) if total is not None else 0.0
         )

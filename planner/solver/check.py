@@ -24,8 +24,9 @@ def max_violation(model: Model, x: np.ndarray) -> float:
         if block.sense in ("<=", "=="):
             worst = max(worst, float(np.max((body - block.rhs) / scale)))
     if x.size:
-        lower, upper = model.lower, model.upper
-        worst = max(worst, float(np.max((lower - x) / np.maximum(1.0, np.abs(lower)))))
-        finite = np.where(np.isfinite(upper), upper, 1.0)
-        worst = max(worst, float(np.max((x - upper) / np.maximum(1.0, np.abs(finite)))))
+        for gap, bound in ((model.lower - x, model.lower), (x - model.upper, model.upper)):
+            finite = np.isfinite(bound)
+            if finite.any():
+                scale = np.maximum(1.0, np.abs(bound[finite]))
+                worst = max(worst, float(np.max(gap[finite] / scale)))
     return max(worst, 0.0)

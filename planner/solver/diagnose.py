@@ -19,11 +19,15 @@ import numpy as np
 
 from planner.model.assemble import Model
 from planner.model.data import ModelData
-from planner.model.registry import BOUNDS, ENTRIES, FAMILIES, Entry, Kind
+from planner.model.linear import Block
+from planner.model.registry import BOUNDS, ENTRIES, Entry, Kind
+from planner.model.stochastic import StochasticModel
 from planner.solver.highs import Handoff, new_highs, set_integer
 
 IIS_STRATEGY = 2 | 4  # kIisStrategyFromLp | kIisStrategyIrreducible
-UPPER = (4, 5)  # IisBoundStatus kIisBoundStatusUpper, kIisBoundStatusBoxed
+_STATUS = highspy.IisBoundStatus
+UPPER = (int(_STATUS.kIisBoundStatusUpper), int(_STATUS.kIisBoundStatusBoxed))
+LOWER = (int(_STATUS.kIisBoundStatusLower), int(_STATUS.kIisBoundStatusBoxed))
 SLACK = 1e-6
 """Slack above which the elastic relaxation counts a limit as violated."""
 
@@ -45,38 +49,58 @@ class Conflict:
         return f"{self.message}. Fix: {self.suggestion}"
 
 
-def describe(d: ModelData, name: str, key: tuple, amount: float) -> Conflict:
-    """A row or bound of family `name` that cannot hold, in the instance's vocabulary."""
+def describe(
+    d: ModelData, name: str, key: tuple, amount: float, case: str | None = None
+) -> Conflict:
+    """A row or bound of family `name` that cannot hold, in the instance's vocabulary (in a
+    two-stage programme, named with its case)."""
     entry = ENTRIES[name]
     fields = dict(zip(entry.index, key, strict=True))
     if entry.conflict is not None:
         message, fix = entry.conflict(d, fields)
     else:
         message, fix = f"{name} {key} cannot hold", "check the data of this row"
+    if case is not None:
+        message = f"case {case}: {message}"
     return Conflict(name, key, amount, message, fix)
 
 
-def _bound_of(model: Model) -> dict[int, tuple[Entry, tuple]]:
-    """LP column -> (limit bound family, key) of its upper bound: the one reverse lookup."""
-    out: dict[int, tuple[Entry, tuple]] = {}
-    for entry in BOUNDS:
-        bounds = model.bounds.get(entry.name)
-        if entry.kind != Kind.LIMIT or bounds is None or entry.sense != "<=":
-            continue
-        in_lp = np.flatnonzero(bounds.cols < model.n_lp)
-        keys = bounds.keys.take(in_lp).tuples()
-        for col, key in zip(bounds.cols[in_lp].tolist(), keys, strict=True):
-            out.setdefault(col, (entry, key))
+Bound = tuple[Entry, tuple, Model, str | None]
+"""A limit bound of a column: its family, key, the (case) model it belongs to, the case."""
+
+
+def _bound_of(model: Model) -> dict[tuple[int, str], Bound]:
+    """(LP column, "<=" or ">=") -> the limit bound on it: the one reverse lookup."""
+    parts = (
+        [(m, model.columns[c], c) for c, m in model.cases.items()]
+        if isinstance(model, StochasticModel)
+        else [(model, np.arange(model.n_lp), None)]
+    )
+    out: dict[tuple[int, str], Bound] = {}
+    for m, columns, case in parts:
+        for entry in BOUNDS:
+            bounds = m.bounds.get(entry.name)
+            if entry.kind != Kind.LIMIT or bounds is None:
+                continue
+            in_lp = np.flatnonzero(bounds.cols < m.n_lp)
+            keys = bounds.keys.take(in_lp).tuples()
+            for col, key in zip(columns[bounds.cols[in_lp]].tolist(), keys, strict=True):
+                out.setdefault((col, entry.sense), (entry, key, m, case))
     return out
 
 
-def iis_causes(model: Model, hand: Handoff) -> list[str] | None:
-    """The IIS in words (limits first, then the rows linking them), or None if unavailable."""
+def _data(model: Model, block: Block) -> ModelData:
+    if isinstance(model, StochasticModel) and block.case is not None:
+        return model.cases[block.case].data
+    return model.data
+
+
+def _iis(hand: Handoff) -> highspy.HighsIis | None:
+    """HiGHS's IIS of the loaded LP (integers relaxed), or None where unavailable."""
     if not hasattr(highspy.Highs, "getIis"):
         return None
-    lp = hand.highs.getLp()  # a copy: read it once
     h = new_highs()
-    h.passModel(lp)
+    h.passModel(hand.highs.getLp())
     set_integer(h, hand.integer, False)
     h.setOptionValue("iis_strategy", IIS_STRATEGY)
     h.setOptionValue("time_limit", 60.0)
@@ -87,35 +111,44 @@ def iis_causes(model: Model, hand: Handoff) -> list[str] | None:
         return None
     if status == highspy.HighsStatus.kError or not iis.valid_:
         return None
-    rows = list(iis.row_index_)
-    if not rows and not list(iis.col_index_):
+    if not list(iis.row_index_) and not list(iis.col_index_):
+        return None
+    return iis
+
+
+def iis_causes(model: Model, hand: Handoff) -> list[str] | None:
+    """The IIS in words (limits first, then the rows linking them), or None if unavailable."""
+    iis = _iis(hand)
+    if iis is None:
         return None
     where = {
-        int(pos): (name, key)
+        int(pos): (model.blocks[name], key)
         for name, positions in hand.row_pos.items()
         for key, pos in zip(model.blocks[name].keys, positions, strict=True)
     }
     limits: list[str] = []
     context: list[str] = []
-    for row in rows:
-        name, key = where.get(int(row), ("", ()))
-        entry = ENTRIES.get(name)
-        if entry is None:
+    for row in iis.row_index_:
+        if int(row) not in where:
             continue
+        block, key = where[int(row)]
+        entry = ENTRIES[block.family]
         if entry.kind != Kind.STRUCTURAL:
-            limits.append(describe(model.data, name, key, float("nan")).line())
-        elif entry.context:
-            context.append(entry.context.format(**dict(zip(entry.index, key, strict=True))))
+            d = _data(model, block)
+            limits.append(describe(d, block.family, key, float("nan"), block.case).line())
         else:
-            context.append(f"{name} {key}")
+            fields = dict(zip(entry.index, key, strict=True))
+            context.append(
+                entry.context.format(**fields) if entry.context else f"{entry.name} {key}"
+            )
     planner_col = {int(pos): col for col, pos in enumerate(hand.col_pos) if pos >= 0}
     bound_of = _bound_of(model)
-    for pos, bound in zip(iis.col_index_, iis.col_bound_, strict=True):
+    for pos, status in zip(iis.col_index_, iis.col_bound_, strict=True):
         col = planner_col.get(int(pos))
-        if col is None or int(bound) not in UPPER or col not in bound_of:
-            continue
-        entry, key = bound_of[col]
-        limits.append(describe(model.data, entry.name, key, float("nan")).line())
+        for sense, statuses in (("<=", UPPER), (">=", LOWER)):
+            if col is not None and int(status) in statuses and (col, sense) in bound_of:
+                entry, key, m, case = bound_of[col, sense]
+                limits.append(describe(m.data, entry.name, key, float("nan"), case).line())
     if not limits:
         return None
     return [f"conflicting limit: {line}" for line in limits] + [
@@ -123,23 +156,24 @@ def iis_causes(model: Model, hand: Handoff) -> list[str] | None:
     ]
 
 
-def _elastic_rows(model: Model, hand: Handoff) -> tuple[list[tuple[str, tuple]], list, list]:
-    """Limit rows that get a slack: (family, key), HiGHS row, sign of the slack."""
-    slacks: list[tuple[str, tuple]] = []
+def _elastic_rows(model: Model, hand: Handoff) -> tuple[list[tuple], list[int], list[float]]:
+    """Limit rows that get a slack: (family, key, data, case), HiGHS row, sign."""
+    slacks: list[tuple] = []
     rows: list[int] = []
     signs: list[float] = []
-    for entry in FAMILIES:
-        block = model.blocks.get(entry.name)
-        if block is None or entry.kind == Kind.STRUCTURAL or entry.sense == "==":
+    for name, block in model.blocks.items():
+        entry = ENTRIES[block.family]
+        if entry.kind == Kind.STRUCTURAL or entry.sense == "==" or not entry.relax:
             continue
         relax = np.ones(len(block), dtype=bool)
+        d = _data(model, block)
         if entry.soft is not None:
-            relax &= ~entry.soft(model.data, block.index)
+            relax &= ~entry.soft(d, block.index)
         keep = np.flatnonzero(relax)
         keys = block.keys
         sign = 1.0 if entry.sense == ">=" else -1.0
-        slacks += [(entry.name, keys[i]) for i in keep.tolist()]
-        rows += hand.row_pos[entry.name][keep].tolist()
+        slacks += [(entry.name, keys[i], d, block.case) for i in keep.tolist()]
+        rows += hand.row_pos[name][keep].tolist()
         signs += [sign] * keep.size
     return slacks, rows, signs
 
@@ -165,23 +199,29 @@ def elastic(model: Model, hand: Handoff) -> list[Conflict]:
             np.asarray(rows, dtype=np.int32),
             np.asarray(signs),
         )
-    upper = np.asarray(lp.col_upper_)
-    for col, (entry, key) in sorted(_bound_of(model).items(), key=lambda item: item[0]):
+    lower, upper = np.asarray(lp.col_lower_), np.asarray(lp.col_upper_)
+    for (col, sense), (entry, key, m, case) in sorted(_bound_of(model).items()):
         pos = int(hand.col_pos[col])
-        if pos < 0 or not np.isfinite(upper[pos]):
+        limit = upper[pos] if sense == "<=" else lower[pos]
+        if pos < 0 or not np.isfinite(limit) or (sense == ">=" and limit <= 0):
             continue
-        h.changeColBounds(pos, 0.0, highspy.kHighsInf)
+        keep = (0.0, float(upper[pos])) if sense == ">=" else (float(lower[pos]), highspy.kHighsInf)
+        h.changeColBounds(pos, *keep)
         h.addCol(1.0, 0.0, highspy.kHighsInf, 0, [], [])
-        slack_col = h.getNumCol() - 1
-        h.addRow(-highspy.kHighsInf, float(upper[pos]), 2, [pos, slack_col], [1.0, -1.0])
-        slacks.append((entry.name, key))
+        slack = (
+            (-1.0, -highspy.kHighsInf, float(limit))
+            if sense == "<="
+            else (1.0, float(limit), highspy.kHighsInf)
+        )
+        h.addRow(slack[1], slack[2], 2, [pos, h.getNumCol() - 1], [1.0, slack[0]])
+        slacks.append((entry.name, key, m.data, case))
     h.run()
     if h.getModelStatus() != highspy.HighsModelStatus.kOptimal:
         return []
     x = np.asarray(h.getSolution().col_value)[n:]
     found = [
-        describe(model.data, name, key, float(v))
-        for (name, key), v in zip(slacks, x, strict=True)
+        describe(d, name, key, float(v), case)
+        for (name, key, d, case), v in zip(slacks, x, strict=True)
         if v > SLACK
     ]
     return sorted(found, key=lambda c: -c.violation)
@@ -196,5 +236,5 @@ def infeasibility_causes(model: Model, hand: Handoff) -> tuple[str, list[str]]:
 
 
 def empty_row_causes(model: Model) -> list[str]:
-    """Rows without variables that cannot hold (found while building), in words."""
+    """Rows or bounds that cannot hold whatever is decided (found while building)."""
     return [describe(model.data, *row).render() for row in model.infeasible_rows]

@@ -18,10 +18,11 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from planner.instance.schema import Budget, Instance
-from planner.model.assemble import Model, assemble
-from planner.model.data import prepare
+from planner.model.assemble import Model
 from planner.model.info import ModelInfo
+from planner.model.stochastic import StochasticModel
 from planner.results.base import Results
+from planner.results.stochastic import stochastic_tables
 from planner.results.tables import extract
 from planner.solver import warm
 from planner.solver.check import VIOLATION_TOL, max_violation
@@ -68,15 +69,6 @@ class Session:
         self.model = None
 
 
-def solve(
-    instance: Instance, options: SolveOptions | None = None, session: Session | None = None
-) -> Results:
-    """Build the model of docs/model.md, solve it with HiGHS and return the result tables."""
-    start = perf_counter()
-    model = assemble(prepare(instance))
-    return solve_model(model, options, session, build_time=perf_counter() - start)
-
-
 def solve_pyomo(m: pyo.ConcreteModel, options: SolveOptions | None = None) -> Results:
     """Solve a Pyomo model made by `planner.build_model`, with whatever a user added to it."""
     from planner.model.pyomo_view import layout
@@ -99,7 +91,10 @@ def solve_model(
         "instance": d.instance.name,
         "source": _absolute(d.instance.source),
         "warnings": d.instance.warnings,
+        "horizon": {"start": int(d.years[0]), "end": d.horizon_end, "model_end": int(d.years[-1])},
     }
+    if d.instance.time is not None or any(d.slice_commodity.values()):
+        summary["time"] = d.time.describe()
     info = ModelInfo.of(d)
     if model.infeasible_rows:
         summary.update(status="infeasible", objective=None, cause=empty_row_causes(model))
@@ -166,13 +161,19 @@ def _finish(
     summary["status"] = status
     summary["solution"] = _solution_word(sol.has_solution, status)
     tables = {}
-    if summary["solution"] != "none":
+    if summary["solution"] != "none" and isinstance(model, StochasticModel):
+        start = perf_counter()
+        tables, cases = stochastic_tables(model, sol)
+        times["extract"] = perf_counter() - start
+        summary.update(_programme_summary(model, tables, cases))
+    elif summary["solution"] != "none":
         start = perf_counter()
         tables = extract(model, sol)
         times["extract"] = perf_counter() - start
-        summary.update(_headline(tables))
+        summary["objective_horizon"] = _horizon_cost(tables, model.data.horizon_end)
+        summary.update(_headline(_within_horizon(tables)))
     summary["times"] = times
-    return Results(status, sol.objective, summary, tables, info)
+    return Results(status, sol.objective, summary, tables, info, sol.x if tables else None)
 
 
 def _solution_word(has_solution: bool, status: str) -> str:
@@ -185,6 +186,42 @@ def _absolute(source: str) -> str:
     """A file's absolute path (so results name their instance from anywhere)."""
     path = Path(source)
     return str(path.resolve()) if path.is_file() else source
+
+
+def _programme_summary(sm: StochasticModel, tables: dict, cases: dict) -> dict[str, Any]:
+    """A two-stage programme's figures: each case's cost Z_s (and over the horizon), the
+    expected horizon cost, and headline figures weighted by probability."""
+    risk = {"weight": sm.weight, "alpha": sm.alpha}
+    out: dict[str, Any] = {
+        "scenarios": {"branch_year": sm.branch_year, "risk": risk, "cases": cases},
+        "objective_horizon": sum(c["probability"] * c["objective_horizon"] for c in cases.values()),
+    }
+    heads = {
+        case: _headline(_within_horizon({n: t[t["scenario"] == case] for n, t in tables.items()}))
+        for case in cases
+    }
+    p = {case: c["probability"] for case, c in cases.items()}
+    layers = {layer for h in heads.values() for layer in h["built_by_layer"]}
+    out["built_by_layer"] = {
+        layer: sum(p[c] * h["built_by_layer"].get(layer, 0.0) for c, h in heads.items())
+        for layer in layers
+    }
+    out["binding_resources"] = sorted({r for h in heads.values() for r in h["binding_resources"]})
+    return out
+
+
+def _horizon_cost(tables: dict, end: int) -> float:
+    """The discounted cost of the years y0..yN (extension years left out, §15)."""
+    costs = tables["costs"]
+    return float(costs.loc[costs["year"] <= end, "discounted"].sum())
+
+
+def _within_horizon(tables: dict) -> dict:
+    """The tables without their extension-year rows (headline figures leave them out)."""
+    return {
+        name: t[~t["extension"].astype(bool)] if "extension" in t else t
+        for name, t in tables.items()
+    }
 
 
 def _headline(tables: dict) -> dict[str, Any]:

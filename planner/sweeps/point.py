@@ -19,8 +19,9 @@ import pandas as pd
 from planner.instance.paths import apply
 from planner.instance.schema import LAYERS, Instance
 from planner.results.base import TABLES, Results
+from planner.solver.api import solve
 from planner.solver.options import SolveOptions
-from planner.solver.pipeline import Session, solve
+from planner.solver.pipeline import Session
 
 Item = tuple[dict[str, Any], dict[str, pd.DataFrame]]
 """A finished point: its row, and the tables the sweep keeps (`keep`), with a point column."""

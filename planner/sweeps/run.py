@@ -32,12 +32,12 @@ import pandas as pd
 from planner.instance.loader import load_instance
 from planner.instance.paths import Param, ParamError, apply, check, points_from
 from planner.instance.schema import Instance
+from planner.progress import progress_bar
 from planner.results.base import TABLES
 from planner.solver.options import SolveOptions
 from planner.solver.pipeline import Session
 from planner.sweeps.local import Direct, run_local
 from planner.sweeps.point import Item, solve_chunk
-from planner.sweeps.progress import progress_bar
 from planner.sweeps.store import Store, SweepIncomplete, tidy
 
 KEEP = (None, "schedule", "tables")

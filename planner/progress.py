@@ -1,4 +1,4 @@
-"""A rich progress bar for sweeps (and any run of many solves) on stderr."""
+"""A rich progress bar on stderr for runs of many solves (sweep points, myopic windows)."""
 
 from __future__ import annotations
 
