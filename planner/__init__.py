@@ -28,7 +28,7 @@ _EXPORTS = {
     "solve_pyomo": "planner.solver.pipeline",
     "sweep": "planner.sweeps.run",
     "validate_instance": "planner.instance.loader",
-    "with_budget_total": "planner.solver.pipeline",
+    "with_budget_total": "planner.instance.paths",
     "write_results": "planner.results.io",
 }
 

@@ -22,6 +22,16 @@ err = Console(stderr=True, highlight=False)
 InstanceArg = Annotated[Path, typer.Argument(help="Instance YAML file.", show_default=False)]
 MoneyOpt = Annotated[str, typer.Option("--money", help="Label of the instance's money unit.")]
 MipGapOpt = Annotated[float, typer.Option("--mip-gap", help="Relative MIP gap.", min=0)]
+SolverOpt = Annotated[
+    str,
+    typer.Option(
+        "--solver",
+        help="HiGHS LP algorithm: simplex (default, fastest on planner models), ipm, pdlp, choose.",
+    ),
+]
+ThreadsOpt = Annotated[
+    int | None, typer.Option("--threads", help="HiGHS threads (default: HiGHS's).", min=1)
+]
 TimeLimitOpt = Annotated[
     float | None, typer.Option("--time-limit", help="Solver time limit (s; per point).", min=0)
 ]
@@ -53,3 +63,12 @@ def exit_for(status: str) -> None:
         raise typer.Exit(EXIT_INFEASIBLE)
     if status != "optimal":
         raise typer.Exit(EXIT_NOT_OPTIMAL)
+
+
+def solver_choice(value: str) -> str:
+    """A valid --solver value, or a usage error (exit 1)."""
+    from planner.solver.options import SOLVERS
+
+    if value not in SOLVERS:
+        raise typer.BadParameter(f"use one of {', '.join(SOLVERS)}", param_hint="--solver")
+    return value

@@ -12,13 +12,17 @@ from planner.cli.common import (
     EXIT_INTERRUPTED,
     InstanceArg,
     MipGapOpt,
+    SolverOpt,
+    ThreadsOpt,
     TimeLimitOpt,
     err,
     exit_for,
     fail,
     load,
     out,
+    solver_choice,
 )
+from planner.errors import InstanceError
 
 if TYPE_CHECKING:
     from planner.results.base import Results
@@ -73,24 +77,43 @@ def solve_cmd(
     report: Annotated[
         bool, typer.Option("--report", help="Also write OUT/report.html (see `planner report`).")
     ] = False,
+    foresight: Annotated[
+        str | None,
+        typer.Option("--foresight", help="perfect, or myopic:WINDOW:STEP (overrides the file)."),
+    ] = None,
+    evpi: Annotated[
+        bool, typer.Option("--evpi", help="Scenarios: also solve each case alone (WS, EVPI).")
+    ] = False,
+    solver: SolverOpt = "simplex",
+    threads: ThreadsOpt = None,
 ) -> None:
     """Solve an instance and write every result table plus summary.json into --out."""
+    from planner.instance.paths import ParamError, with_budget_total, with_foresight
     from planner.results.io import OutputError, check_target, write_results
     from planner.solver.api import solve
     from planner.solver.options import SolveOptions
-    from planner.solver.pipeline import with_budget_total
 
     formats = _formats(fmt_)
     inst = load(instance)
     try:
         check_target(out_dir, inst.source, force)  # before solving: refuse early
-    except OutputError as exc:
+        if budget_total is not None:
+            inst = with_budget_total(inst, budget_total)
+        if foresight is not None:
+            inst = with_foresight(inst, foresight)
+    except (OutputError, ParamError) as exc:
         fail(str(exc))
-    if budget_total is not None:
-        inst = with_budget_total(inst, budget_total)
-    options = SolveOptions(mip_gap=mip_gap, time_limit=time_limit, verbose=verbose)
+    except InstanceError as exc:
+        fail(exc.render())
+    options = SolveOptions(
+        mip_gap=mip_gap,
+        time_limit=time_limit,
+        verbose=verbose,
+        solver=solver_choice(solver),  # type: ignore[arg-type]
+        threads=threads,
+    )
     try:
-        results = solve(inst, options)
+        results = solve(inst, options, evpi=evpi, progress=True)
         write_results(results, out_dir, formats, force=force)
     except OutputError as exc:
         fail(str(exc))
@@ -127,6 +150,8 @@ def print_summary(results: Results, out_dir: Path) -> None:
         return
     if not results.optimal:
         out.print("[yellow]the tables hold the best feasible solution found, not an optimum[/]")
+    _print_foresight(s.get("foresight"))
+    _print_scenarios(s.get("scenarios"))
     out.print(_built_table(results))
     for commodity, info in s.get("unserved", {}).items():
         out.print(f"unserved {commodity}: {info['amount']:,.4g} ({info['share']:.1%} of demand)")
@@ -144,24 +169,69 @@ def print_summary(results: Results, out_dir: Path) -> None:
     )
 
 
+def _print_foresight(info: dict | None) -> None:
+    if not info:
+        return
+    spans = info["windows"]
+    out.print(
+        f"myopic foresight: window {info['window']} years, step {info['step']}, "
+        f"{len(spans)} windows; the tables are the last window's"
+    )
+    for w in spans:
+        value = "none" if w["objective"] is None else f"{w['objective']:,.6g}"
+        out.print(
+            f"  {w['start']}-{w['end']}: {w['status']}, objective {value} ({w['seconds']:.2f} s)"
+        )
+
+
+def _print_scenarios(info: dict | None) -> None:
+    if not info:
+        return
+    risk = info["risk"]
+    out.print(
+        f"two-stage: branch year {info['branch_year']}, risk weight {risk['weight']:g} "
+        f"(CVaR at {risk['alpha']:g})"
+    )
+    for case, c in info["cases"].items():
+        alone = f", alone {c['alone']:,.6g}" if c.get("alone") is not None else ""
+        out.print(f"  {case} (p = {c['probability']:g}): cost {c['objective']:,.6g}{alone}")
+    if info.get("evpi") is not None:
+        out.print(
+            f"wait-and-see {info['wait_and_see']:,.6g}; expected value of perfect information "
+            f"(EVPI) {info['evpi']:,.6g}"
+        )
+
+
 def _built_table(results: Results) -> object:
+    """Built and final capacity per technology (per case for a two-stage programme), over
+    the horizon (extension years left out)."""
     from rich.table import Table
 
     from planner.instance.schema import LAYERS
 
     sched = results.tables["schedule"]
+    if "extension" in sched:
+        sched = sched[~sched["extension"].astype(bool)]
+    cases = list(dict.fromkeys(sched["scenario"])) if "scenario" in sched else [None]
     table = Table(title="Built over the horizon", title_justify="left")
-    for column in ("layer", "technology", "built", "final capacity", "unit"):
-        table.add_column(
-            column, justify="right" if column in ("built", "final capacity") else "left"
-        )
+    table.add_column("layer")
+    table.add_column("technology")
+    for case in cases:
+        label = "" if case is None else f" ({case})"
+        table.add_column(f"built{label}", justify="right")
+        table.add_column(f"final capacity{label}", justify="right")
+    table.add_column("unit")
     last = sched["year"].max()
     for layer in LAYERS:
         rows = sched[sched["layer"] == layer]
         for tech, group in rows.groupby("technology", sort=False):
-            built = group["build"].sum()
-            final = group.loc[group["year"] == last, "capacity"].sum()
-            if built > 1e-9 or final > 1e-9:
+            cells = []
+            for case in cases:
+                g = group if case is None else group[group["scenario"] == case]
+                built = g["build"].sum()
+                final = g.loc[g["year"] == last, "capacity"].sum()
+                cells += [built, final]
+            if max(cells) > 1e-9:
                 unit = group["capacity_unit"].iloc[0]
-                table.add_row(layer, str(tech), fmt.quantity(built), fmt.quantity(final), unit)
+                table.add_row(layer, str(tech), *(fmt.quantity(v) for v in cells), unit)
     return table

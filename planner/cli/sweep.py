@@ -21,11 +21,14 @@ from planner.cli.common import (
     EXIT_NOT_OPTIMAL,
     InstanceArg,
     MipGapOpt,
+    SolverOpt,
+    ThreadsOpt,
     TimeLimitOpt,
     err,
     fail,
     load,
     out,
+    solver_choice,
 )
 
 if TYPE_CHECKING:
@@ -80,6 +83,8 @@ def sweep_cmd(
     mip_gap: MipGapOpt = 1e-4,
     chunk_size: ChunkOpt = None,
     png: PngOpt = True,
+    solver: SolverOpt = "simplex",
+    threads: ThreadsOpt = None,
 ) -> None:
     """Sweep parameters: one solve per point, warm re-solves, in parallel, resumable."""
     from planner.errors import InstanceError
@@ -101,7 +106,12 @@ def sweep_cmd(
             scheduler=scheduler,
             resume=resume,
             keep="tables" if keep_tables else "schedule" if keep_schedule else None,
-            options=SolveOptions(mip_gap=mip_gap, time_limit=time_limit),
+            options=SolveOptions(
+                mip_gap=mip_gap,
+                time_limit=time_limit,
+                solver=solver_choice(solver),  # type: ignore[arg-type]
+                threads=threads,
+            ),
             chunk_size=chunk_size,
             progress=True,
         )
@@ -142,8 +152,8 @@ def print_table(table: pd.DataFrame, limit: int = 40) -> None:
         price = row.get("shadow.budget_total", math.nan)
         view.add_row(
             *[f"{row[p]:,.6g}" for p in params],
-            str(row["status"]),
-            fmt.cell(row["objective"]),
+            str(row.get("status")),
+            fmt.cell(row.get("objective")),
             "" if math.isnan(served) else f"{served:.1%}",
             fmt.cell(price),
             fmt.cell(row.get("time", math.nan), ".2f"),

@@ -211,6 +211,30 @@ def apply(instance: Instance, point: Mapping[str, float]) -> Instance:
     return copy
 
 
+def with_budget_total(instance: Instance, total: float) -> Instance:
+    """A copy of the instance with `budget.total` replaced (`planner solve --budget-total`)."""
+    return apply(instance, {"budget.total": total})
+
+
+def with_foresight(instance: Instance, spec: str) -> Instance:
+    """A copy of the instance with its foresight replaced: "perfect" or
+    "myopic:WINDOW:STEP" (`planner solve --foresight`); validated like the file."""
+    parts = spec.strip().split(":")
+    if parts == ["perfect"]:
+        foresight: dict[str, Any] = {"mode": "perfect"}
+    elif len(parts) == 3 and parts[0] == "myopic" and all(p.isdigit() for p in parts[1:]):
+        foresight = {"mode": "myopic", "window": int(parts[1]), "step": int(parts[2])}
+    else:
+        raise ParamError(
+            f"--foresight {spec!r}: write perfect or myopic:WINDOW:STEP, e.g. myopic:6:3"
+        )
+    tree = instance.model_dump(by_alias=True, warnings=False, exclude_none=True)
+    tree["foresight"] = foresight
+    copy = validate_instance(tree, f"{instance.source} [--foresight {spec}]")
+    copy.attach(instance.source, copy.warnings)
+    return copy
+
+
 # --- building points -----------------------------------------------------------------------
 
 

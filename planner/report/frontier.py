@@ -20,10 +20,36 @@ def _x_param(table: pd.DataFrame) -> str:
     return "budget.total" if "budget.total" in params else params[0]
 
 
+def risk_frontier(table: pd.DataFrame) -> go.Figure:
+    """Expected cost against its CVaR, one point per swept risk weight: the cost of
+    hedging (docs/model.md §17). Lower-left is better; the curve is the trade-off."""
+    ok = table[table["status"] == "optimal"].sort_values("scenarios.risk.weight")
+    fig = go.Figure(
+        go.Scatter(
+            x=ok["cvar"],
+            y=ok["expected_cost"],
+            mode="lines+markers+text",
+            text=[f"ω={w:g}" for w in ok["scenarios.risk.weight"]],
+            textposition="top right",
+            name="plans by risk weight ω",
+        )
+    )
+    fig.update_layout(
+        title="Cost against risk: expected cost and CVaR of each plan",
+        template="plotly_white",
+    )
+    fig.update_xaxes(title_text="CVaR of the cost (mean of the worst cases)")
+    fig.update_yaxes(title_text="expected discounted cost")
+    return fig
+
+
 def frontier_figure(table: pd.DataFrame) -> go.Figure:
     """Served share of each commodity's demand (left axis) and the budget's shadow price
     (right axis) against the swept parameter. With several parameters: one line per
-    combination of the others, showing the mean served share over commodities."""
+    combination of the others, showing the mean served share over commodities. A sweep of
+    `scenarios.risk.weight` gives the cost-versus-risk frontier instead."""
+    if "scenarios.risk.weight" in table.attrs.get("params", []) and "cvar" in table:
+        return risk_frontier(table)
     x = _x_param(table)
     others = [p for p in table.attrs.get("params", []) if p != x]
     shares = [c for c in table.columns if c.startswith("unserved_share.")]

@@ -48,7 +48,7 @@ def case_solution(sm: StochasticModel, case: str, sol: Solution) -> Solution:
 
 
 def _stage(table: pd.DataFrame, branch: int) -> pd.Series:
-    """"first" for rows of years before the branch year, else "second" (None without a year)."""
+    """ "first" for rows of years before the branch year, else "second" (None without a year)."""
     years = pd.to_numeric(table["year"], errors="coerce").astype(float)
     stage = np.where(years.to_numpy() < branch, "first", "second")
     return pd.Series(stage, index=table.index).where(years.notna(), None)
@@ -83,3 +83,28 @@ def stochastic_tables(sm: StochasticModel, sol: Solution) -> tuple[dict[str, pd.
     decided = np.maximum(sched["year"] - sched["technology"].map(lead), int(sm.data.years[0]))
     sched["build_stage"] = np.where(decided < sm.branch_year, "first", "second")
     return out, figures
+
+
+def cvar(values: list[float], probabilities: list[float], alpha: float) -> float:
+    """Conditional value at risk of a discrete cost: the expected cost of the worst 1 - alpha
+    of the probability mass (= min over θ of θ + E[(Z - θ)+] / (1 - alpha), §17)."""
+    tail = 1.0 - alpha
+    total = 0.0
+    mass = 0.0
+    for z, p in sorted(zip(values, probabilities, strict=True), reverse=True):
+        take = min(p, tail - mass)
+        if take <= 0:
+            break
+        total += take * z
+        mass += take
+    return total / tail
+
+
+def risk_figures(cases: dict[str, dict[str, Any]], alpha: float) -> dict[str, float]:
+    """The expected cost and its CVaR at `alpha` over the cases' costs Z_s."""
+    z = [c["objective"] for c in cases.values()]
+    p = [c["probability"] for c in cases.values()]
+    return {
+        "expected_cost": float(sum(pi * zi for pi, zi in zip(p, z, strict=True))),
+        "cvar": cvar(z, p, alpha),
+    }

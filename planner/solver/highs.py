@@ -116,6 +116,9 @@ def load(lp: LinearProgram, options: SolveOptions) -> Handoff:
     h = new_highs()
     h.setOptionValue("output_flag", bool(options.verbose))
     h.setOptionValue("mip_rel_gap", float(options.mip_gap))
+    h.setOptionValue("solver", options.solver)
+    if options.threads is not None:
+        h.setOptionValue("threads", int(options.threads))
     if options.time_limit is not None:
         h.setOptionValue("time_limit", float(options.time_limit))
     model = highspy.HighsLp()

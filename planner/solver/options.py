@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Literal
+from dataclasses import asdict, dataclass
+from typing import Any, Literal
+
+SOLVERS = ("simplex", "ipm", "pdlp", "choose")
+"""HiGHS's LP algorithms: dual simplex (the default: fastest on the planner's models, see
+docs/performance.md), interior point, first-order PDLP, or HiGHS's own choice."""
 
 
 @dataclass
@@ -16,3 +20,11 @@ class SolveOptions:
     handoff: Literal["direct", "compile"] = "direct"
     """direct: the planner's arrays, plus compiled user additions; compile: everything
     through Pyomo's standard-form compiler (slower; the reference route)."""
+    solver: Literal["simplex", "ipm", "pdlp", "choose"] = "simplex"
+    threads: int | None = None
+    """HiGHS's threads (None: its default). The setting is process-wide in HiGHS: keep one
+    value per process."""
+
+    def describe(self) -> dict[str, Any]:
+        """The settings as summary.json records them."""
+        return {k: v for k, v in asdict(self).items() if k not in ("verbose", "handoff")}

@@ -17,12 +17,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
-from planner.instance.schema import Budget, Instance
 from planner.model.assemble import Model
 from planner.model.info import ModelInfo
 from planner.model.stochastic import StochasticModel
 from planner.results.base import Results
-from planner.results.stochastic import stochastic_tables
+from planner.results.stochastic import risk_figures, stochastic_tables
 from planner.results.tables import extract
 from planner.solver import warm
 from planner.solver.check import VIOLATION_TOL, max_violation
@@ -33,15 +32,6 @@ from planner.solver.options import SolveOptions
 
 if TYPE_CHECKING:
     import pyomo.environ as pyo
-
-
-def with_budget_total(instance: Instance, total: float) -> Instance:
-    """A copy of the instance with `budget.total` replaced."""
-    old = instance.budget or Budget()
-    budget = old.model_copy(update={"total": float(total)})
-    copy = instance.model_copy(update={"budget": budget})
-    copy.attach(instance.source, instance.warnings)
-    return copy
 
 
 class Session:
@@ -109,6 +99,7 @@ def solve_model(
         status=sol.status,
         objective=sol.objective,
         solver=sol.solver,
+        solver_options=options.describe(),
         rows=hand.n_rows,
         columns=hand.n_cols,
         nonzeros=hand.n_nonzeros,
@@ -193,7 +184,12 @@ def _programme_summary(sm: StochasticModel, tables: dict, cases: dict) -> dict[s
     expected horizon cost, and headline figures weighted by probability."""
     risk = {"weight": sm.weight, "alpha": sm.alpha}
     out: dict[str, Any] = {
-        "scenarios": {"branch_year": sm.branch_year, "risk": risk, "cases": cases},
+        "scenarios": {
+            "branch_year": sm.branch_year,
+            "risk": risk,
+            "cases": cases,
+            **risk_figures(cases, sm.alpha),
+        },
         "objective_horizon": sum(c["probability"] * c["objective_horizon"] for c in cases.values()),
     }
     heads = {

@@ -90,7 +90,9 @@ def point_row(index: int, point: Mapping[str, float], results: Results, keep: st
     row["objective"] = results.objective if results.objective is not None else np.nan
     row["max_violation"] = results.summary.get("max_violation", np.nan)
     kept = {}
-    if results.tables:
+    if results.tables and "scenarios" in results.summary:
+        row.update(_programme_figures(results))
+    elif results.tables:
         row.update(_figures(results))
         for name in [] if keep is None else ["schedule"] if keep == "schedule" else TABLES:
             kept[name] = results.tables[name].copy()
@@ -132,6 +134,20 @@ def _figures(results: Results) -> dict[str, float]:
         prices = group.loc[group["limit"].notna(), "shadow_price"]
         out[f"shadow.{p}.max"] = float(prices.max()) if len(prices) else np.nan
         out[f"shadow.{p}.mean"] = float(prices.mean()) if len(prices) else np.nan
+    return out
+
+
+def _programme_figures(results: Results) -> dict[str, float]:
+    """A two-stage point: expected cost and CVaR, each case's cost, expected figures."""
+    info = results.summary["scenarios"]
+    out = {"expected_cost": info["expected_cost"], "cvar": info["cvar"]}
+    out.update({f"objective.{c}": v["objective"] for c, v in info["cases"].items()})
+    weighted: dict[str, float] = {}
+    for case, c in info["cases"].items():
+        one = {n: t[t["scenario"] == case] for n, t in results.tables.items()}
+        for key, value in _figures(Results(results.status, None, {}, one)).items():
+            weighted[key] = weighted.get(key, 0.0) + c["probability"] * value
+    out.update(weighted)
     return out
 
 
