@@ -40,6 +40,7 @@ class ModelInfo:
                     "output_unit": inst.commodities[t.output].unit,
                     "lead_time": t.lead_time,
                     "lifetime": t.lifetime,
+                    "flexible": t.flex.commodity if t.flex is not None else None,
                     "regions": list(t.regions),
                 }
                 for t in d.techs
@@ -77,6 +78,9 @@ class ModelInfo:
             return str(self.technologies.get(name, {}).get("output_unit", "")) or "unit of output"
         if kind == "link":
             commodity = self.links.get(name, {}).get("commodity", "")
+            return str(self.commodities.get(commodity, {}).get("unit", "")) or "unit"
+        if kind == "flexible":
+            commodity = self.technologies.get(name, {}).get("flexible") or ""
             return str(self.commodities.get(commodity, {}).get("unit", "")) or "unit"
         if kind == "commodity":
             return str(self.commodities.get(name, {}).get("unit", "")) or "unit"

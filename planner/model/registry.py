@@ -47,7 +47,7 @@ class Entry:
     kind: Kind
     define: Callable[..., Any] | None
     section: str  # where docs/model.md writes its math
-    unit: str = ""  # "resource", "capacity", "output", "link", "commodity", "money"
+    unit: str = ""  # "resource", "capacity", "output", "link", "commodity", "flexible", "money"
     discounted: bool = True  # shadow price = dual / df(y); False: the dual itself
     label: str = ""  # the row's name in tables when the index names no subject
     words: Callable[[w.Phrase], str] | None = None
@@ -329,7 +329,7 @@ SHIFT_DOWN_LIMIT = Entry(
     Kind.LIMIT,
     sf.define_shift_down_limit,
     "§5.13",
-    unit="output",
+    unit="flexible",
     relax=False,
     words=lambda p: (
         f"{p.name}{p.where} shifts as much load away as it may{p.at}, {p.worth} of flexibility"
@@ -342,7 +342,7 @@ SHIFT_UP_LIMIT = Entry(
     Kind.LIMIT,
     sf.define_shift_up_limit,
     "§5.13",
-    unit="output",
+    unit="flexible",
     relax=False,
     words=lambda p: (
         f"{p.name}{p.where} takes as much shifted load as it may{p.at}, {p.worth} of flexibility"
@@ -355,7 +355,7 @@ CURTAIL_LIMIT = Entry(
     Kind.LIMIT,
     sf.define_curtail_limit,
     "§5.13",
-    unit="output",
+    unit="flexible",
     relax=False,
     words=lambda p: (
         f"{p.name}{p.where} curtails as much as it may{p.at}, {p.worth} of curtailable load"
@@ -371,7 +371,7 @@ CURTAIL_CAP = Entry(
     Kind.LIMIT,
     sf.define_curtail_cap,
     "§5.13",
-    unit="output",
+    unit="flexible",
     relax=False,
     words=lambda p: (
         f"{p.name}{p.where} curtailment at its yearly cap (curtail_max), "

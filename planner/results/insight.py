@@ -68,37 +68,43 @@ def bottlenecks(results: Results, money: str = MONEY) -> pd.DataFrame:
         & (cons["shadow_price"].fillna(0.0) > TOL)
     ]
     rows = []
-    for r in keep.itertuples(index=False):
-        entry = ENTRIES[str(r.constraint)]
-        name = str(r.name)
-        region = str(r.region) if pd.notna(r.region) else ""
-        price = float(r.shadow_price)
-        year = int(r.year) if pd.notna(r.year) else None
+    for r in keep.to_dict("records"):
+        entry = ENTRIES[str(r["constraint"])]
+        name = str(r["name"])
+        region = str(r["region"]) if pd.notna(r["region"]) else ""
+        price = float(r["shadow_price"])
+        year = int(r["year"]) if pd.notna(r["year"]) else None
         unit = _unit(results, entry.unit, name, money)
-        phrase = Phrase(name, region, year, price, unit, money, results.info)
+        at = f"{r['period']}/{r['slice']}" if pd.notna(r.get("period")) else ""
+        phrase = Phrase(name, region, year, price, unit, money, results.info, at)
         rows.append(
             {
+                "scenario": r.get("scenario"),
                 "year": year,
                 "constraint": entry.name,
                 "name": name,
                 "region": region,
                 "shadow_price": price,
                 "unit": "-" if entry.unit == "money" else f"{money} per {unit}",
-                "value": float(r.value),
-                "bound": float(r.bound),
-                "rent": price * abs(float(r.bound)),
+                "value": float(r["value"]),
+                "bound": float(r["bound"]),
+                "rent": price * abs(float(r["bound"])),
                 "text": entry.phrase(phrase),
             }
         )
-    table = pd.DataFrame(rows, columns=[c for c in COLUMNS if c != "rank"])
+    table = pd.DataFrame(rows, columns=["scenario", *[c for c in COLUMNS if c != "rank"]])
     if table.empty:
         return pd.DataFrame(columns=COLUMNS)
     table["year"] = pd.array(table["year"], dtype="Int64")
+    cases = "scenario" in cons
+    by = ["scenario", "year"] if cases else ["year"]
     table = table.sort_values(
-        ["year", "rent", "shadow_price"], ascending=[True, False, False], na_position="last"
+        [*by, "rent", "shadow_price"],
+        ascending=[True] * len(by) + [False, False],
+        na_position="last",
     ).reset_index(drop=True)
-    table["rank"] = table.groupby("year", dropna=False).cumcount() + 1
-    return table[COLUMNS]
+    table["rank"] = table.groupby(by, dropna=False).cumcount() + 1
+    return table[["scenario", *COLUMNS]] if cases else table[COLUMNS]
 
 
 def _unit(results: Results, kind: str, name: str, money: str) -> str:
@@ -117,13 +123,18 @@ def marginal_costs(results: Results) -> pd.DataFrame:
     cols = ["layer", "commodity", "unit", "region", "year", "price", "demand", "production"]
     if com is None or com.empty:
         return pd.DataFrame(columns=cols)
+    if "extension" in com:
+        com = com[~com["extension"].astype(bool)]
+    if "scenario" in com:
+        cols = ["scenario", *cols]
     table = com[cols].copy()
     order = {layer: i for i, layer in enumerate(LAYERS)}
     seen = {c: i for i, c in enumerate(dict.fromkeys(com["commodity"]))}
     table["_l"] = table["layer"].map(order).fillna(len(order))
     table["_c"] = table["commodity"].map(seen)
     table["price"] = table["price"].where(table["price"].abs() > TOL, 0.0)
-    table = table.sort_values(["_l", "_c", "region", "year"]).drop(columns=["_l", "_c"])
+    order = (["scenario"] if "scenario" in table else []) + ["_l", "_c", "region", "year"]
+    table = table.sort_values(order, kind="stable").drop(columns=["_l", "_c"])
     return table.reset_index(drop=True)
 
 
@@ -140,8 +151,13 @@ def explain_lines(results: Results, top: int = 5, money: str = MONEY) -> list[st
     if table.empty:
         return ["no limit binds at a cost: demand is met at the technologies' own cost"]
     lines = []
-    for year, group in table.groupby("year", dropna=False, sort=True):
+    cases = "scenario" in table
+    by = ["scenario", "year"] if cases else ["year"]
+    for key, group in table.groupby(by, dropna=False, sort=False):
+        case, year = key if cases else (None, key[0] if isinstance(key, tuple) else key)
         label = "whole horizon" if pd.isna(year) else str(year)
+        if case is not None:
+            label = f"case {case}, {label}"
         shown = group.head(top)["text"].tolist()
         more = len(group) - len(shown)
         tail = f"; and {more} more" if more > 0 else ""
@@ -153,11 +169,12 @@ def price_lines(results: Results, money: str = MONEY) -> list[str]:
     """Commodity prices over time, per layer: 'energy  electricity (TWh, world): 2026 ...'."""
     table = marginal_costs(results)
     lines = []
-    for (layer, c, unit, region), g in table.groupby(
-        ["layer", "commodity", "unit", "region"], sort=False
-    ):
+    keys = ["scenario"] if "scenario" in table else []
+    for key, g in table.groupby([*keys, "layer", "commodity", "unit", "region"], sort=False):
+        *case, layer, c, unit, region = key
         series = ", ".join(
             f"{int(y)} {fmt.number(p)}" for y, p in zip(g["year"], g["price"], strict=True)
         )
-        lines.append(f"{layer:<15} {c} ({money} per {unit}, {region}): {series}")
+        label = f"case {case[0]}: " if case else ""
+        lines.append(f"{label}{layer:<15} {c} ({money} per {unit}, {region}): {series}")
     return lines
