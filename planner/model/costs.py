@@ -63,6 +63,7 @@ def objective(d: ModelData) -> tuple[np.ndarray, float]:
     constant = 0.0
     for block in cost_blocks(d):
         df = np.tile(d.df, len(block.regions))
-        c += block.lin.A.T @ df
-        constant += float(df @ block.lin.const)
+        lin = block.lin
+        c += np.bincount(lin.cols, lin.vals * df[lin.rows], minlength=d.n_cols)
+        constant += float(df @ lin.const)
     return c, constant

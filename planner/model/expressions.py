@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import scipy.sparse as sp
 
 from planner.model.data import INPUT_KINDS, ModelData, Tech
 from planner.model.linear import Linear, total
@@ -111,8 +110,7 @@ def use(d: ModelData, t: Tech, item: str) -> Linear | None:
 
 def spread(d: ModelData, lin: Linear, factor: np.ndarray) -> Linear:
     """Each yearly row repeated once per slice, scaled by factor[t]."""
-    P = sp.kron(sp.identity(lin.n_rows, format="csr"), sp.csr_array(factor.reshape(-1, 1)))
-    return Linear(sp.csr_array(P @ lin.A), np.kron(lin.const, factor))
+    return lin.repeat(np.asarray(factor, dtype=float))
 
 
 def sum_slices(d: ModelData, lin: Linear, slices: int) -> Linear:

@@ -10,7 +10,6 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import numpy as np
-import scipy.sparse as sp
 
 from planner.model import expressions as ex
 from planner.model.data import ModelData, Tech
@@ -157,7 +156,7 @@ def define_budget_total(d: ModelData) -> Rows | None:
         return None
     spend = ex.total_spending(d)
     horizon = np.flatnonzero(d.years <= d.horizon_end)
-    within = Linear(sp.csr_array(spend.A[horizon]), spend.const[horizon])
+    within = spend.take(horizon)
     total = within.map_rows(np.zeros(horizon.size, dtype=np.int64), 1)
     return Rows(Keys.grid(scope=["total"]), total, np.array([d.budget_total]))
 

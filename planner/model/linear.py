@@ -16,16 +16,33 @@ import numpy as np
 import scipy.sparse as sp
 
 
-@dataclass
 class Linear:
-    """A block of linear expressions: rows x columns matrix `A` plus a constant per row."""
+    """A block of linear expressions: `n_rows` rows over `n_cols` columns plus a constant
+    per row, held as coordinates (row, column, value; duplicates add up) so that sums,
+    scalings and row maps are concatenations and index arithmetic. `A` gives the CSR
+    matrix (built once, on first use)."""
 
-    A: sp.csr_array
-    const: np.ndarray
+    __slots__ = ("_A", "cols", "const", "n_cols", "rows", "vals")
+
+    def __init__(
+        self,
+        rows: np.ndarray,
+        cols: np.ndarray,
+        vals: np.ndarray,
+        n_cols: int,
+        const: np.ndarray,
+    ) -> None:
+        self.rows = np.asarray(rows, dtype=np.int64)
+        self.cols = np.asarray(cols, dtype=np.int64)
+        self.vals = np.asarray(vals, dtype=float)
+        self.n_cols = int(n_cols)
+        self.const = np.asarray(const, dtype=float)
+        self._A: sp.csr_array | None = None
 
     @classmethod
     def zero(cls, n_rows: int, n_cols: int) -> Linear:
-        return cls(sp.csr_array((n_rows, n_cols)), np.zeros(n_rows))
+        empty = np.empty(0, dtype=np.int64)
+        return cls(empty, empty, np.empty(0), n_cols, np.zeros(n_rows))
 
     @classmethod
     def of(
@@ -36,53 +53,105 @@ class Linear:
         shape: tuple[int, int],
         const: np.ndarray | None = None,
     ) -> Linear:
-        """A block from coordinates (duplicates are summed)."""
-        A = sp.csr_array((vals, (rows, cols)), shape=shape)
-        return cls(A, np.zeros(shape[0]) if const is None else np.asarray(const, dtype=float))
+        """A block from coordinates (duplicates add up)."""
+        constant = np.zeros(shape[0]) if const is None else np.asarray(const, dtype=float)
+        return cls(rows, cols, vals, shape[1], constant)
 
     @property
     def n_rows(self) -> int:
         return int(self.const.size)
 
+    @property
+    def A(self) -> sp.csr_array:
+        """The coefficients as a CSR matrix (duplicates summed)."""
+        if self._A is None:
+            shape = (self.n_rows, self.n_cols)
+            self._A = sp.csr_array((self.vals, (self.rows, self.cols)), shape=shape)
+        return self._A
+
     def scale(self, factor: np.ndarray | float) -> Linear:
         """Multiply row-wise by `factor` (a scalar or one value per row)."""
         f = np.broadcast_to(np.asarray(factor, dtype=float), self.const.shape)
-        return Linear(sp.csr_array(sp.diags_array(f) @ self.A), self.const * f)
+        vals = self.vals * (f[self.rows] if f.size else 0.0)
+        return Linear(self.rows, self.cols, vals, self.n_cols, self.const * f)
 
     def map_rows(self, target: np.ndarray, n_rows: int) -> Linear:
         """Row i added into row target[i] of a block of `n_rows` rows."""
-        n = self.n_rows
-        P = sp.csr_array((np.ones(n), (target, np.arange(n))), shape=(n_rows, n))
-        return Linear(sp.csr_array(P @ self.A), P @ self.const)
+        target = np.asarray(target, dtype=np.int64)
+        const = np.bincount(target, self.const, minlength=n_rows) if target.size else None
+        return Linear(
+            target[self.rows] if self.rows.size else self.rows,
+            self.cols,
+            self.vals,
+            self.n_cols,
+            const if const is not None else np.zeros(n_rows),
+        )
+
+    def take(self, rows: np.ndarray) -> Linear:
+        """The block of the rows `rows` (in that order)."""
+        position = np.full(self.n_rows, -1, dtype=np.int64)
+        position[rows] = np.arange(len(rows))
+        keep = position[self.rows] >= 0
+        return Linear(
+            position[self.rows[keep]], self.cols[keep], self.vals[keep], self.n_cols,
+            self.const[rows],
+        )  # fmt: skip
+
+    def repeat(self, factor: np.ndarray) -> Linear:
+        """Each row repeated len(factor) times (row i -> i * n + t), scaled by factor[t]."""
+        n = len(factor)
+        rows = (self.rows[:, None] * n + np.arange(n)[None, :]).ravel()
+        vals = (self.vals[:, None] * factor[None, :]).ravel()
+        cols = np.repeat(self.cols, n)
+        return Linear(rows, cols, vals, self.n_cols, np.kron(self.const, factor))
 
     def value(self, x: np.ndarray) -> np.ndarray:
         """The expressions evaluated at the column values `x`."""
-        return self.A @ x + self.const
+        out = np.bincount(self.rows, self.vals * x[self.cols], minlength=self.n_rows)
+        return out + self.const
 
     def __add__(self, other: Linear) -> Linear:
-        return Linear(sp.csr_array(self.A + other.A), self.const + other.const)
+        return Linear(
+            np.concatenate([self.rows, other.rows]),
+            np.concatenate([self.cols, other.cols]),
+            np.concatenate([self.vals, other.vals]),
+            self.n_cols,
+            self.const + other.const,
+        )
 
     def __sub__(self, other: Linear) -> Linear:
-        return Linear(sp.csr_array(self.A - other.A), self.const - other.const)
+        return self + (-other)
 
     def __neg__(self) -> Linear:
-        return self.scale(-1.0)
+        return Linear(self.rows, self.cols, -self.vals, self.n_cols, -self.const)
 
 
 def total(blocks: Sequence[Linear], n_rows: int, n_cols: int) -> Linear:
     """The sum of blocks with the same rows (zero rows if there are none)."""
-    out = Linear.zero(n_rows, n_cols)
-    for block in blocks:
-        out = out + block
-    return out
+    if not blocks:
+        return Linear.zero(n_rows, n_cols)
+    const = np.zeros(n_rows)
+    for b in blocks:
+        const = const + b.const
+    return Linear(
+        np.concatenate([b.rows for b in blocks]),
+        np.concatenate([b.cols for b in blocks]),
+        np.concatenate([b.vals for b in blocks]),
+        n_cols,
+        const,
+    )
 
 
 def stack(blocks: Sequence[Linear], n_cols: int) -> Linear:
     """Blocks one under the other."""
     if not blocks:
         return Linear.zero(0, n_cols)
+    offsets = np.cumsum([0] + [b.n_rows for b in blocks])
     return Linear(
-        sp.csr_array(sp.vstack([b.A for b in blocks], format="csr")),
+        np.concatenate([b.rows + off for b, off in zip(blocks, offsets, strict=False)]),
+        np.concatenate([b.cols for b in blocks]),
+        np.concatenate([b.vals for b in blocks]),
+        n_cols,
         np.concatenate([b.const for b in blocks]),
     )
 

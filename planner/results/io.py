@@ -81,10 +81,7 @@ def write_results(
     staging.chmod(0o755)
     try:
         for name, table in results.tables.items():
-            if "csv" in formats:
-                table.to_csv(staging / f"{name}.csv", index=False)
-            if "parquet" in formats:
-                table.to_parquet(staging / f"{name}.parquet", index=False)
+            write_table(table, staging / name, formats)
         if "xlsx" in formats and results.tables:
             with pd.ExcelWriter(staging / "results.xlsx", engine="openpyxl") as book:
                 for name, table in results.tables.items():
@@ -97,6 +94,19 @@ def write_results(
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
     return target
+
+
+def write_table(table: pd.DataFrame, stem: Path, formats: tuple[str, ...]) -> None:
+    """A table as stem.csv and/or stem.parquet, written by pyarrow (columnar, fast)."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+    import pyarrow.parquet as pq
+
+    arrow = pa.Table.from_pandas(table, preserve_index=False)
+    if "csv" in formats:
+        pa_csv.write_csv(arrow, stem.with_suffix(".csv"))
+    if "parquet" in formats:
+        pq.write_table(arrow, stem.with_suffix(".parquet"))
 
 
 def _read(folder: Path, name: str) -> pd.DataFrame | None:

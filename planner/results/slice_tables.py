@@ -9,6 +9,7 @@ import pandas as pd
 from planner.model import expressions as ex
 from planner.model.assemble import Model
 from planner.model.data import ModelData, Tech
+from planner.results.frames import stack
 from planner.results.prices import capacity_prices, commodity_prices
 
 
@@ -33,7 +34,7 @@ def slice_table(model: Model, x: np.ndarray, duals: dict[str, np.ndarray]) -> pd
     d = model.data
     prices = commodity_prices(model, duals)
     capacity = capacity_prices(model, duals)
-    frames = []
+    frames: list[dict[str, object]] = []
     rows = d.nr * d.ny
     for c in (c for c in d.commodities if d.is_slice(c)):
         frame: dict[str, object] = {"commodity": c, **_slice_frame(d, d.regions)}
@@ -58,8 +59,8 @@ def slice_table(model: Model, x: np.ndarray, duals: dict[str, np.ndarray]) -> pd
                 np.repeat(np.tile((1 + margin) * peak, d.nr), d.T) * frame["load"] / frame["weight"]  # type: ignore[operator]
             )
             frame["firm_capacity"] = np.repeat(ex.firm_capacity(d, c).value(x), d.T)
-        frames.append(pd.DataFrame(frame))
-    return pd.concat(frames, ignore_index=True)
+        frames.append(frame)
+    return stack(frames)
 
 
 def _values(d: ModelData, x: np.ndarray, cols: np.ndarray, shape: tuple[int, ...]) -> np.ndarray:
@@ -67,7 +68,7 @@ def _values(d: ModelData, x: np.ndarray, cols: np.ndarray, shape: tuple[int, ...
     return x[cols].ravel() if cols.size else np.full(int(np.prod(shape)), np.nan)
 
 
-def _dispatch_rows(d: ModelData, t: Tech, x: np.ndarray) -> pd.DataFrame:
+def _dispatch_rows(d: ModelData, t: Tech, x: np.ndarray) -> dict[str, object]:
     shape = (len(t.regions), d.ny, d.T)
     frame: dict[str, object] = {
         "technology": t.name,
@@ -84,7 +85,7 @@ def _dispatch_rows(d: ModelData, t: Tech, x: np.ndarray) -> pd.DataFrame:
     frame["shifted_down"] = _values(d, x, t.sd_col, shape)
     frame["shifted_up"] = _values(d, x, t.su_col, shape)
     frame["curtailed"] = _values(d, x, t.cu_col, shape)
-    return pd.DataFrame(frame)
+    return frame
 
 
 def dispatch_table(d: ModelData, x: np.ndarray) -> pd.DataFrame:
@@ -97,4 +98,4 @@ def dispatch_table(d: ModelData, x: np.ndarray) -> pd.DataFrame:
         "technology", "layer", "region", "year", "period", "slice", "activity", "charge",
         "state_of_charge", "use", "shifted_down", "shifted_up", "curtailed",
     ]  # fmt: skip
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+    return stack(frames, columns)

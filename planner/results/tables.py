@@ -14,14 +14,17 @@ from planner.model import expressions as ex
 from planner.model.assemble import Model
 from planner.model.costs import cost_blocks
 from planner.model.data import ModelData
+from planner.model.linear import Keys
 from planner.model.registry import (
     BOUNDS,
     BUDGET_TOTAL,
     BUDGET_YEAR,
     ENTRIES,
     RESOURCE_LIMIT,
+    Entry,
     Kind,
 )
+from planner.results.frames import stack
 from planner.results.prices import capacity_prices, commodity_prices, shadow_prices, written_duals
 from planner.solver.highs import Solution
 
@@ -62,28 +65,30 @@ def _years(d: ModelData, n: int) -> np.ndarray:
     return np.tile(d.years, n)
 
 
+def _regions(d: ModelData, names: list[str], repeat: int) -> np.ndarray:
+    """Region names, each repeated `repeat` times."""
+    return np.repeat(np.array(names, dtype=object), repeat)
+
+
 def schedule_table(d: ModelData, x: np.ndarray) -> pd.DataFrame:
     """Per technology, region, year: build, capacity, activity (with layer and units)."""
-    frames = []
     units = {c: com.unit for c, com in d.instance.commodities.items()}
-    for t in d.techs:
-        frames.append(
-            pd.DataFrame(
-                {
-                    "technology": t.name,
-                    "layer": t.layer,
-                    "region": np.repeat(t.regions, d.ny),
-                    "year": _years(d, len(t.regions)),
-                    "build": x[t.b_col.ravel()],
-                    "capacity": ex.capacity(d, t).value(x),
-                    "activity": ex.activity(d, t).value(x),
-                    "capacity_unit": t.capacity_unit,
-                    "output": t.output,
-                    "output_unit": units[t.output],
-                }
-            )
-        )
-    return _concat(frames)
+    parts = [
+        {
+            "technology": t.name,
+            "layer": t.layer,
+            "region": _regions(d, t.regions, d.ny),
+            "year": _years(d, len(t.regions)),
+            "build": x[t.b_col.ravel()],
+            "capacity": ex.capacity(d, t).value(x),
+            "activity": x[t.x_col].sum(axis=2).ravel(),
+            "capacity_unit": t.capacity_unit,
+            "output": t.output,
+            "output_unit": units[t.output],
+        }
+        for t in d.techs
+    ]
+    return stack(parts)
 
 
 def commodity_table(model: Model, x: np.ndarray, duals: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -97,7 +102,7 @@ def commodity_table(model: Model, x: np.ndarray, duals: dict[str, np.ndarray]) -
     capacity = capacity_prices(model, duals)
     storage = any(t.storage is not None for t in d.techs)
     w = d.time.w
-    frames = []
+    parts = []
     for c in d.commodities:
         com = d.instance.commodities[c]
         price = prices[c]
@@ -107,7 +112,7 @@ def commodity_table(model: Model, x: np.ndarray, duals: dict[str, np.ndarray]) -
             "commodity": c,
             "layer": com.layer,
             "unit": com.unit,
-            "region": np.repeat(d.regions, d.ny),
+            "region": _regions(d, d.regions, d.ny),
             "year": _years(d, d.nr),
             "production": ex.production(d, c).value(x),
             "consumption": ex.consumption(d, c).value(x),
@@ -124,8 +129,8 @@ def commodity_table(model: Model, x: np.ndarray, duals: dict[str, np.ndarray]) -
             frame["capacity_price"] = (
                 cap.reshape(d.nr * d.ny, -1).sum(axis=1) if cap is not None else np.nan
             )
-        frames.append(pd.DataFrame(frame))
-    return _concat(frames)
+        parts.append(frame)
+    return stack(parts)
 
 
 def resource_table(model: Model, x: np.ndarray, duals: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -133,7 +138,7 @@ def resource_table(model: Model, x: np.ndarray, duals: dict[str, np.ndarray]) ->
     (the objective's decrease per unit of extra limit, in that year's money)."""
     d = model.data
     written = written_duals(model, RESOURCE_LIMIT.name, duals)
-    frames = []
+    parts = []
     start = 0
     for p in d.resources:
         regions = ["global"] if d.is_global(p) else d.regions
@@ -146,44 +151,39 @@ def resource_table(model: Model, x: np.ndarray, duals: dict[str, np.ndarray]) ->
         )
         start += n
         res = d.instance.resources[p]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "resource": p,
-                    "scope": res.scope,
-                    "unit": res.unit,
-                    "region": np.repeat(regions, d.ny),
-                    "year": years,
-                    "use": ex.resource_use(d, p).value(x),
-                    "limit": d.limits[p].ravel(),
-                    "shadow_price": shadow,
-                }
-            )
+        parts.append(
+            {
+                "resource": p,
+                "scope": res.scope,
+                "unit": res.unit,
+                "region": np.repeat(np.array(regions, dtype=object), d.ny),
+                "year": years,
+                "use": ex.resource_use(d, p).value(x),
+                "limit": d.limits[p].ravel(),
+                "shadow_price": np.broadcast_to(shadow, years.shape),
+            }
         )
     columns = ["resource", "scope", "unit", "region", "year", "use", "limit", "shadow_price"]
-    return _concat(frames, columns)
+    return stack(parts, columns)
 
 
 def flow_table(d: ModelData, x: np.ndarray) -> pd.DataFrame:
     """Per directed link and year: amount sent (summed over slices), delivered, capacity."""
-    frames = [
-        pd.DataFrame(
-            {
-                "link": link.name,
-                "commodity": link.commodity,
-                "from": link.origin,
-                "to": link.dest,
-                "year": d.years,
-                "sent": x[link.col].sum(axis=1),
-                "delivered": (1 - link.loss) * x[link.col].sum(axis=1),
-                "capacity": link.capacity,
-            }
-        )
+    parts = [
+        {
+            "link": link.name,
+            "commodity": link.commodity,
+            "from": link.origin,
+            "to": link.dest,
+            "year": d.years,
+            "sent": x[link.col].sum(axis=1),
+            "delivered": (1 - link.loss) * x[link.col].sum(axis=1),
+            "capacity": link.capacity,
+        }
         for link in d.links
     ]
-    return _concat(
-        frames, ["link", "commodity", "from", "to", "year", "sent", "delivered", "capacity"]
-    )
+    columns = ["link", "commodity", "from", "to", "year", "sent", "delivered", "capacity"]
+    return stack(parts, columns)
 
 
 def budget_table(model: Model, x: np.ndarray, duals: dict[str, np.ndarray]) -> pd.DataFrame:
@@ -217,23 +217,27 @@ def budget_table(model: Model, x: np.ndarray, duals: dict[str, np.ndarray]) -> p
 
 def cost_table(d: ModelData, x: np.ndarray) -> pd.DataFrame:
     """Cost per year, region, layer and component, undiscounted and discounted: the cost
-    blocks of the objective evaluated at the solution."""
-    frames = [
-        pd.DataFrame(
-            {
-                "year": _years(d, len(block.regions)),
-                "region": np.repeat(block.regions, d.ny),
-                "layer": block.layer,
-                "component": block.component,
-                "cost": block.lin.value(x),
-            }
-        )
-        for block in cost_blocks(d)
-    ]
+    blocks of the objective evaluated at the solution (zero costs left out)."""
+    parts = []
+    for block in cost_blocks(d):
+        cost = block.lin.value(x)
+        keep = np.flatnonzero(cost != 0)
+        if keep.size:
+            parts.append(
+                {
+                    "year": _years(d, len(block.regions))[keep],
+                    "region": _regions(d, block.regions, d.ny)[keep],
+                    "layer": block.layer,
+                    "component": block.component,
+                    "cost": cost[keep],
+                }
+            )
     columns = ["year", "region", "layer", "component", "cost"]
-    table = _concat(frames, columns)
-    table = table[table["cost"] != 0]
-    table = table.groupby(columns[:-1], as_index=False, dropna=False, sort=True)["cost"].sum()
+    table = stack(parts, columns)
+    keys = columns[:-1]
+    table = table.groupby(keys, as_index=False, dropna=False, sort=True, observed=True)[
+        "cost"
+    ].sum()
     table["discounted"] = table["cost"] * d.df[d.year_index(table["year"].to_numpy())]
     return table
 
@@ -243,11 +247,11 @@ def constraint_table(model: Model, x: np.ndarray, sol: Solution) -> pd.DataFrame
     price, binding. Bounds take their duals from the reduced costs where the column sits on
     the bound (for columns outside the LP: c - A^T y)."""
     d = model.data
-    frames = []
+    parts = []
     for name, block in model.blocks.items():
         body = block.A @ x[: model.n_lp]
         dual = sol.duals.get(name, np.full(len(block), np.nan))
-        frames.append(_limit_frame(d, ENTRIES[name], block.index, body, block.rhs, dual))
+        parts.append(_limit_part(d, ENTRIES[block.family], block.index, body, block.rhs, dual))
     reduced = (
         model.reduced_costs(sol.reduced_costs, sol.duals) if sol.reduced_costs is not None else None
     )
@@ -259,54 +263,39 @@ def constraint_table(model: Model, x: np.ndarray, sol: Solution) -> pd.DataFrame
         # a reduced cost belongs to the bound (the limit) only where x sits on it
         at = np.abs(value - bounds.values) <= 1e-9 * np.maximum(1.0, np.abs(bounds.values))
         dual = np.where(at, reduced[bounds.cols], 0.0) if reduced is not None else np.nan
-        frames.append(
-            _limit_frame(
-                d, entry, bounds.keys, value, bounds.values, np.broadcast_to(dual, value.shape)
-            )
-        )
+        dual = np.broadcast_to(dual, value.shape)
+        parts.append(_limit_part(d, entry, bounds.keys, value, bounds.values, dual))
     columns = ["constraint", "name", "region", "year", "sense", "value", "bound", "slack"]
-    table = _concat(frames, [*columns, "dual", "shadow_price", "binding"])
-    if "period" in table:  # rows of time slices: their period and slice, after the year
-        order = [*columns[:4], "period", "slice", *columns[4:], "dual", "shadow_price", "binding"]
-        table = table[order]
-    return table
+    tail = ["dual", "shadow_price", "binding"]
+    if any("period" in p for p in parts):  # rows of time slices: period and slice after year
+        return stack(parts, [*columns[:4], "period", "slice", *columns[4:], *tail])
+    return stack(parts, [*columns, *tail])
 
 
-def _limit_frame(
-    d: ModelData, entry, keys, body: np.ndarray, rhs: np.ndarray, dual: np.ndarray
-) -> pd.DataFrame:
+def _limit_part(
+    d: ModelData, entry: Entry, keys: Keys, body: np.ndarray, rhs: np.ndarray, dual: np.ndarray
+) -> dict[str, object]:
     n = len(rhs)
     fields = keys.fields
     subject = entry.index[0]
-    names = fields[subject] if subject not in ("year", "scope") else np.full(n, entry.label)
-    regions = fields["region"] if "region" in fields else np.full(n, None)
     years = fields.get("year")
-    slices = {k: fields[k] for k in ("period", "slice") if k in fields}
     if entry.sense == ">=":
         slack = body - rhs
     elif entry.sense == "<=":
         slack = rhs - body
     else:
         slack = np.zeros(n)
-    return pd.DataFrame(
-        {
-            "constraint": entry.name,
-            "name": names,
-            "region": regions,
-            "year": pd.array(years if years is not None else [None] * n, dtype="Int64"),
-            **slices,
-            "sense": entry.sense,
-            "value": body,
-            "bound": rhs,
-            "slack": slack,
-            "dual": dual,
-            "shadow_price": shadow_prices(entry, dual, years, d),
-            "binding": np.abs(slack) <= BINDING * np.maximum(1.0, np.abs(rhs)),
-        }
-    )
-
-
-def _concat(frames: list[pd.DataFrame], columns: list[str] | None = None) -> pd.DataFrame:
-    if not frames:
-        return pd.DataFrame(columns=columns)
-    return pd.concat(frames, ignore_index=True)
+    return {
+        "constraint": entry.name,
+        "name": fields[subject] if subject not in ("year", "scope") else entry.label,
+        "region": fields.get("region"),
+        "year": years.astype(float) if years is not None else np.full(n, np.nan),
+        **{k: fields[k] for k in ("period", "slice") if k in fields},
+        "sense": entry.sense,
+        "value": body,
+        "bound": rhs,
+        "slack": slack,
+        "dual": dual,
+        "shadow_price": shadow_prices(entry, dual, years, d),
+        "binding": np.abs(slack) <= BINDING * np.maximum(1.0, np.abs(rhs)),
+    }
