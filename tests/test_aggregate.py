@@ -289,7 +289,7 @@ def test_wrong_row_count(hourly: pd.DataFrame, tmp_path: Path):
             8,
             -1.5,
             "10: column 'load': value -1.5 is negative. "
-            "Fix: profiles must be >= 0 (MODEL.md §11): correct the value",
+            "Fix: profiles must be >= 0 (docs/model.md §11): correct the value",
         ),
         ("load", 9, "inf", "11: column 'load': value inf is infinite. Fix: write finite numbers"),
         (

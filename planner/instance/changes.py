@@ -1,4 +1,4 @@
-"""Scenario changes (docs/model.md §17, §19.10): which parameters a case may change, and the
+"""Scenario changes (docs/model.md §17, §8.25): which parameters a case may change, and the
 values they take once every change of the case is applied, year by year.
 
 A change names a year-indexed parameter by its dotted path and acts on its *evaluated*
@@ -141,12 +141,16 @@ def apply(
             raise ChangeError(f"{t.path} has no regions", "set a number or {year: number}")
         if t.kind == "number" and isinstance(change.set, dict):
             raise ChangeError(f"{t.path} is one number", "set a number")
-        return evaluate(inst, t, change.set, years)
+        return _valid(t, evaluate(inst, t, change.set, years))
     by = change.multiply if change.multiply is not None else change.add
     if t.kind == "number" and isinstance(by, dict):
         raise ChangeError(f"{t.path} is one number, not a series", "use a plain number")
     factor = np.float64(by) if t.kind == "number" else series_array(by, years)
-    out = values * factor if change.multiply is not None else values + factor
+    return _valid(t, values * factor if change.multiply is not None else values + factor)
+
+
+def _valid(t: Target, out: np.ndarray) -> np.ndarray:
+    """The changed values, checked: a valid value of the parameter (NaN: no limit)."""
     if np.any(out < 0):
         raise ChangeError(f"the change makes {t.path} negative", "use a smaller `add`")
     if t.field == "output_per_capacity" and np.any(out <= 0):

@@ -71,6 +71,22 @@ def _all_zero(check: Checker, name: str) -> bool:
     return all(v == 0 for values in time.profiles[name].values() for v in values)
 
 
+def _reserves(check: Checker) -> None:
+    """A peak factor is at least 1 (§13)."""
+    for c, com in check.inst.commodities.items():
+        if com.reserve is None:
+            continue
+        peak = series_array(com.reserve.peak_factor, model_years(check.inst))
+        if (peak < 1).any():
+            check.problems.append(
+                Problem(
+                    f"commodities.{c}.reserve.peak_factor",
+                    f"must be >= 1, got {peak.min():g}",
+                    "use a peak factor >= 1 (1: the load of the slice itself)",
+                )
+            )
+
+
 def _commodity_profiles(check: Checker) -> None:
     for c, com in check.inst.commodities.items():
         path = f"commodities.{c}.profile"
@@ -86,16 +102,6 @@ def _commodity_profiles(check: Checker) -> None:
             )
         elif _all_zero(check, com.profile):
             check.problems.append(_zero(com.profile, path))
-        if com.reserve is not None:
-            peak = series_array(com.reserve.peak_factor, model_years(check.inst))
-            if (peak < 1).any():
-                check.problems.append(
-                    Problem(
-                        f"commodities.{c}.reserve.peak_factor",
-                        f"must be >= 1, got {peak.min():g}",
-                        "use a peak factor >= 1 (1: the load of the slice itself)",
-                    )
-                )
 
 
 def _zero(name: str, path: str) -> Problem:
@@ -335,6 +341,7 @@ def check_extensions(check: Checker) -> None:
     """Every check of the extensions, into `check`."""
     _profiles(check)
     _commodity_profiles(check)
+    _reserves(check)
     years = model_years(check.inst)
     for k, tech in check.inst.technologies.items():
         _technology_profiles(check, k, tech)

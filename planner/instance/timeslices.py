@@ -1,7 +1,7 @@
 """The time structure of docs/model.md §11 as arrays: periods, slices, weights, profiles.
 
 Without a `time` block there is one period `year` (weight 1) with one slice `all` of 8760
-hours, so every slice rule reduces to the annual model (§19.1).
+hours, so every slice rule reduces to the annual model (docs/model.md §8.13).
 """
 
 from __future__ import annotations

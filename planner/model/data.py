@@ -314,12 +314,18 @@ def parameters(inst: Instance) -> ModelData:
     )
 
 
+TECH_ATTRIBUTE = {"output_per_capacity": "a", "firm_capacity": "firm"}
+"""Technology fields whose `Tech` attribute has another name (the model's symbol)."""
+
+
 def override(d: ModelData, values: dict[Target, np.ndarray]) -> None:
     """Replace evaluated parameters by a scenario case's values (`case_values`)."""
     techs = {t.name: t for t in d.techs}
     for target, value in values.items():
         if target.section == "technologies":
-            setattr(techs[target.name], target.field, value)
+            attribute = TECH_ATTRIBUTE.get(target.field, target.field)
+            assert hasattr(techs[target.name], attribute), attribute
+            setattr(techs[target.name], attribute, value)
         elif target.section == "commodities" and target.field == "demand":
             d.demand[target.name] = value
         elif target.section == "commodities":

@@ -88,12 +88,12 @@ def _annual_activity_rows(d: ModelData, limit_of: str, given: Callable) -> Rows 
 
 
 def define_max_activity_total(d: ModelData) -> Rows | None:
-    """sum_t X[k,r,y,t] <= max_activity_k(r,y) for slice technologies (§11, §19.3)."""
+    """sum_t X[k,r,y,t] <= max_activity_k(r,y) for slice technologies (§5.12, §8.16)."""
     return _annual_activity_rows(d, "max_activity", lambda v: ~np.isnan(v))
 
 
 def define_min_activity_total(d: ModelData) -> Rows | None:
-    """sum_t X[k,r,y,t] >= min_activity_k(r,y) for slice technologies (§15, §19.7)."""
+    """sum_t X[k,r,y,t] >= min_activity_k(r,y) for slice technologies (§5.13, §8.22)."""
     return _annual_activity_rows(d, "min_activity", lambda v: v > 0)
 
 
@@ -257,7 +257,7 @@ def define_link_capacity(d: ModelData) -> Bounds | None:
 
 
 def define_unserved_limit(d: ModelData) -> Bounds | None:
-    """0 <= U[c,r,y] <= D_c(r,y) for annual commodities   (docs/model.md §8.4)."""
+    """0 <= U[c,r,y] <= D_c(r,y) for annual commodities   (docs/model.md §5.28, §8.3)."""
     keys: list[Keys] = []
     cols: list[np.ndarray] = []
     values: list[np.ndarray] = []

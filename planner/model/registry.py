@@ -113,7 +113,7 @@ BUILD_GROWTH = Entry(
     TECH,
     Kind.LIMIT,
     f.define_build_growth,
-    "§5.4",
+    "§5.5",
     unit="capacity",
     words=lambda p: f"{p.name}{p.where} build growth binding, {p.worth} of headroom",
     conflict=w.growth_conflict,
@@ -137,14 +137,14 @@ BUDGET_TOTAL = Entry(
     ("scope",),
     Kind.LIMIT,
     f.define_budget_total,
-    "§5.6",
+    "§5.7",
     unit="money",
     discounted=False,
     label="budget",
     words=w.budget_words("total"),
     conflict=lambda d, key: ("budget.total is too low", "raise budget.total"),
 )
-BUILD_UNITS = Entry("build_units", "==", TECH, Kind.STRUCTURAL, f.define_build_units, "§3")
+BUILD_UNITS = Entry("build_units", "==", TECH, Kind.STRUCTURAL, f.define_build_units, "§5.8")
 
 MAX_BUILD = Entry(
     "max_build",
@@ -152,7 +152,7 @@ MAX_BUILD = Entry(
     TECH,
     Kind.LIMIT,
     f.define_max_build,
-    "§5.4",
+    "§5.25",
     unit="capacity",
     conflict=w.tech_limit_conflict("max_build"),
     bound=True,
@@ -163,7 +163,7 @@ MAX_ACTIVITY = Entry(
     TECH,
     Kind.LIMIT,
     f.define_max_activity,
-    "§5.4",
+    "§5.26",
     unit="output",
     conflict=w.tech_limit_conflict("max_activity"),
     bound=True,
@@ -174,7 +174,7 @@ LINK_CAPACITY = Entry(
     ("link", "region", "year"),
     Kind.LIMIT,
     f.define_link_capacity,
-    "§5.5",
+    "§5.27",
     unit="link",
     words=w.link_words,
     conflict=w.link_conflict,
@@ -186,7 +186,7 @@ UNSERVED_LIMIT = Entry(
     ("commodity", "region", "year"),
     Kind.STRUCTURAL,
     f.define_unserved_limit,
-    "§8.4",
+    "§5.28",
     bound=True,
 )
 LEAD_TIME = Entry(
@@ -195,7 +195,7 @@ LEAD_TIME = Entry(
     TECH,
     Kind.LIMIT,
     f.define_lead_time,
-    "§3",
+    "§5.29",
     unit="capacity",
     words=w.lead_time_words,
     bound=True,
@@ -231,7 +231,7 @@ MIN_CAPACITY = Entry(
     TECH,
     Kind.LIMIT,
     f.define_min_capacity,
-    "§5.16",
+    "§5.11",
     unit="capacity",
     words=lambda p: (
         f"{p.name}{p.where} min_capacity binding, costing {fmt.number(p.price)} "
@@ -245,7 +245,7 @@ MAX_ACTIVITY_TOTAL = Entry(
     TECH,
     Kind.LIMIT,
     f.define_max_activity_total,
-    "§5.4",
+    "§5.12",
     unit="output",
     words=lambda p: f"{p.name}{p.where} max_activity binding, {p.worth}",
     conflict=w.tech_limit_conflict("max_activity"),
@@ -256,7 +256,7 @@ MIN_ACTIVITY_TOTAL = Entry(
     TECH,
     Kind.LIMIT,
     f.define_min_activity_total,
-    "§5.16",
+    "§5.13",
     unit="output",
     words=lambda p: (
         f"{p.name}{p.where} min_activity binding, costing "
@@ -270,7 +270,7 @@ CHARGE_BOUND = Entry(
     TECH_SLICE,
     Kind.LIMIT,
     sf.define_charge_bound,
-    "§5.11",
+    "§5.14",
     unit="output",
     relax=False,
     words=lambda p: (
@@ -278,7 +278,7 @@ CHARGE_BOUND = Entry(
     ),
 )
 STATE_OF_CHARGE = Entry(
-    "state_of_charge", "==", TECH_SLICE, Kind.STRUCTURAL, sf.define_state_of_charge, "§5.11"
+    "state_of_charge", "==", TECH_SLICE, Kind.STRUCTURAL, sf.define_state_of_charge, "§5.15"
 )
 ENERGY_CAPACITY = Entry(
     "energy_capacity",
@@ -286,7 +286,7 @@ ENERGY_CAPACITY = Entry(
     TECH_SLICE,
     Kind.LIMIT,
     sf.define_energy_capacity,
-    "§5.11",
+    "§5.16",
     unit="output",
     relax=False,
     words=lambda p: (
@@ -300,7 +300,7 @@ RESERVE_MARGIN = Entry(
     ("commodity", "region", "year"),
     Kind.LIMIT,
     sf.define_reserve_margin,
-    "§5.12",
+    "§5.17",
     unit="commodity",
     conflict=w.reserve_conflict,
     words=lambda p: (
@@ -314,7 +314,7 @@ SLICE_RESERVE_MARGIN = Entry(
     COMMODITY_SLICE,
     Kind.LIMIT,
     sf.define_slice_reserve_margin,
-    "§5.12",
+    "§5.18",
     unit="commodity",
     conflict=w.reserve_conflict,
     words=lambda p: (
@@ -328,7 +328,7 @@ SHIFT_DOWN_LIMIT = Entry(
     TECH_SLICE,
     Kind.LIMIT,
     sf.define_shift_down_limit,
-    "§5.13",
+    "§5.19",
     unit="flexible",
     relax=False,
     words=lambda p: (
@@ -341,7 +341,7 @@ SHIFT_UP_LIMIT = Entry(
     TECH_SLICE,
     Kind.LIMIT,
     sf.define_shift_up_limit,
-    "§5.13",
+    "§5.20",
     unit="flexible",
     relax=False,
     words=lambda p: (
@@ -354,7 +354,7 @@ CURTAIL_LIMIT = Entry(
     TECH_SLICE,
     Kind.LIMIT,
     sf.define_curtail_limit,
-    "§5.13",
+    "§5.21",
     unit="flexible",
     relax=False,
     words=lambda p: (
@@ -362,7 +362,7 @@ CURTAIL_LIMIT = Entry(
     ),
 )
 SHIFT_BALANCE = Entry(
-    "shift_balance", "==", (*TECH, "period"), Kind.STRUCTURAL, sf.define_shift_balance, "§5.13"
+    "shift_balance", "==", (*TECH, "period"), Kind.STRUCTURAL, sf.define_shift_balance, "§5.22"
 )
 CURTAIL_CAP = Entry(
     "curtail_cap",
@@ -370,7 +370,7 @@ CURTAIL_CAP = Entry(
     TECH,
     Kind.LIMIT,
     sf.define_curtail_cap,
-    "§5.13",
+    "§5.23",
     unit="flexible",
     relax=False,
     words=lambda p: (
@@ -384,7 +384,7 @@ MIN_BUILD = Entry(
     TECH,
     Kind.LIMIT,
     f.define_min_build,
-    "§5.16",
+    "§5.30",
     unit="capacity",
     words=lambda p: (
         f"{p.name}{p.where} min_build binding, costing {fmt.number(p.price)} "
@@ -399,7 +399,7 @@ MIN_ACTIVITY = Entry(
     TECH,
     Kind.LIMIT,
     f.define_min_activity,
-    "§5.16",
+    "§5.31",
     unit="output",
     words=lambda p: (
         f"{p.name}{p.where} min_activity binding, costing "
@@ -414,7 +414,7 @@ SLICE_LINK_CAPACITY = Entry(
     ("link", "region", "year", "period", "slice"),
     Kind.LIMIT,
     sf.define_slice_link_capacity,
-    "§5.10",
+    "§5.32",
     unit="link",
     words=w.link_words,
     conflict=w.link_conflict,
@@ -426,7 +426,7 @@ SLICE_UNSERVED_LIMIT = Entry(
     COMMODITY_SLICE,
     Kind.STRUCTURAL,
     sf.define_slice_unserved_limit,
-    "§5.10",
+    "§5.33",
     bound=True,
 )
 
@@ -464,7 +464,7 @@ CVAR_EXCESS = Entry(
     ("scenario",),
     Kind.STRUCTURAL,
     None,  # written for the two-stage programme by `planner.model.stochastic.define_cvar_excess`
-    "§5.17",
+    "§5.24",
     context="the excess cost of case {scenario} over the value at risk θ",
 )
 """a_s + θ - Z_s >= 0 of the CVaR (§17): rows of the programme, not of one case's model."""

@@ -145,7 +145,7 @@ def _flexible(d: ModelData, cols: str) -> list[Tech]:
 
 
 def _base_use(d: ModelData, t: Tech) -> Linear:
-    """u_t: the technology's whole slice use of its flexible commodity (§14, §19.6)."""
+    """u_t: the technology's whole slice use of its flexible commodity (§14, §8.21)."""
     assert t.flex is not None
     u = ex.slice_use(d, t, t.flex.commodity)
     assert u is not None  # validation: a flexible technology uses its commodity

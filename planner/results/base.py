@@ -11,6 +11,8 @@ import pandas as pd
 from planner.model.info import ModelInfo
 
 TABLES = ("schedule", "commodities", "resources", "flows", "budget", "costs", "constraints")
+"""The tables of every solve; a model with slice commodities adds SLICE_TABLES."""
+SLICE_TABLES = ("slices", "dispatch")
 
 
 @dataclass

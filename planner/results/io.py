@@ -19,7 +19,7 @@ import pandas as pd
 
 from planner import atomic
 from planner.model.info import ModelInfo
-from planner.results.base import TABLES, Results
+from planner.results.base import SLICE_TABLES, TABLES, Results
 
 FORMATS = ("csv", "parquet", "xlsx")
 INT_COLUMNS = ("year",)
@@ -145,7 +145,7 @@ def load_results(folder: str | Path) -> Results:
         except (ValueError, TypeError) as exc:
             raise ResultsDirError(f"{folder / 'model.json'}: not readable ({exc})") from None
     tables = {}
-    for name in TABLES:
+    for name in (*TABLES, *SLICE_TABLES):
         table = _read(folder, name)
         if table is not None:
             tables[name] = table

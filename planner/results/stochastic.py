@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from planner.model.registry import CVAR_EXCESS
 from planner.model.stochastic import StochasticModel
 from planner.results.tables import extract
 from planner.solver.highs import Solution
@@ -32,7 +33,10 @@ def case_solution(sm: StochasticModel, case: str, sol: Solution) -> Solution:
     }
     reduced = None
     if sol.reduced_costs is not None:
-        reduced = (1 - sm.weight) * m.cost[: m.n_lp].copy()
+        # c_j - A^T y of the programme, divided by p_s: the case's cost weight, its rows, and
+        # (with a risk weight) its CVaR row, which holds -c_s
+        cvar = _cvar_dual(sm, case, sol) / p
+        reduced = (1 - sm.weight + cvar) * m.cost[: m.n_lp]
         for family, y in duals.items():
             reduced -= m.blocks[family].A.T @ y
     return Solution(
@@ -45,6 +49,15 @@ def case_solution(sm: StochasticModel, case: str, sol: Solution) -> Solution:
         sol.has_solution,
         sol.iterations,
     )
+
+
+def _cvar_dual(sm: StochasticModel, case: str, sol: Solution) -> float:
+    """The dual of the case's CVaR row (0 without a risk weight)."""
+    name = CVAR_EXCESS.name
+    if name not in sol.duals:
+        return 0.0
+    rows = list(sm.blocks[name].index.fields["scenario"])
+    return float(sol.duals[name][rows.index(case)])
 
 
 def _stage(table: pd.DataFrame, branch: int) -> pd.Series:

@@ -1,4 +1,4 @@
-"""Hourly profiles -> the `time` block of MODEL.md §11/§18 (representative days and slices).
+"""Hourly profiles -> the `time` block of docs/model.md §11 (representative days and slices).
 
 The days of one year of hourly values (8760 or 8784 rows, one column per profile) are cut
 into slices (contiguous blocks of hours; slice value = block mean). The day holding the
@@ -333,7 +333,7 @@ def header_lines(block: dict) -> list[str]:
     info: AggregationInfo | None = getattr(block, "info", None)
     if info is None:
         return [
-            "time block of MODEL.md §11 (source and method not recorded)",
+            "time block (docs/model.md §11), source and method not recorded",
             f"periods: {len(periods)}, slices: {len(hours)} per day of {hours} hours",
         ]
     clustered = info.periods - (info.peak_day is not None)

@@ -159,7 +159,7 @@ def _column_values(frame: pd.DataFrame, name: str, source: str) -> np.ndarray:
         (raw.isna().to_numpy(), "is empty (or NaN)", "fill the gap so every hour has a value"),
         (np.isnan(values), "is not a number", "write plain numbers with a dot as decimal mark"),
         (np.isinf(values), "is infinite", "write finite numbers"),
-        (values < 0, "is negative", "profiles must be >= 0 (MODEL.md §11): correct the value"),
+        (values < 0, "is negative", "profiles must be >= 0 (docs/model.md §11): correct the value"),
     )
     for mask, problem, fix in checks:
         bad = np.flatnonzero(mask)
