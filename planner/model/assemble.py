@@ -51,7 +51,9 @@ class Model:
     upper: np.ndarray = field(default_factory=lambda: np.zeros(0))
     cost: np.ndarray = field(default_factory=lambda: np.zeros(0))  # per model column
     constant: float = 0.0
-    infeasible_rows: list[tuple[str, tuple, float]] = field(default_factory=list)
+    infeasible_rows: list[tuple] = field(default_factory=list)
+    """(family, key, by how much) of rows or bounds that cannot hold whatever is decided
+    (and the case, in a two-stage programme)."""
     n_lp: int = 0  # columns of the LP (the model's first n_lp columns)
     integer: np.ndarray = field(default_factory=lambda: np.empty(0, dtype=np.int64))
     """LP columns that are integer (unit counts N)."""

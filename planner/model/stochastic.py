@@ -140,7 +140,7 @@ def combine(inst: Instance) -> StochasticModel:
                 f"{case}/{name}", block.family, block.sense, block.index,
                 _remap(block.A, columns[case], n), block.rhs, block.rows, block.n_written, case,
             )  # fmt: skip
-        sm.infeasible_rows += [(f, key, gap) for f, key, gap in m.infeasible_rows]
+        sm.infeasible_rows += [(*row, case) for row in m.infeasible_rows]
     if sm.weight > 0:
         define_cvar_excess(sm)
     return sm

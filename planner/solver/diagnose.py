@@ -237,4 +237,9 @@ def infeasibility_causes(model: Model, hand: Handoff) -> tuple[str, list[str]]:
 
 def empty_row_causes(model: Model) -> list[str]:
     """Rows or bounds that cannot hold whatever is decided (found while building)."""
-    return [describe(model.data, *row).render() for row in model.infeasible_rows]
+    out = []
+    for row in model.infeasible_rows:
+        case = row[3] if len(row) > 3 else None
+        data = model.cases[case].data if isinstance(model, StochasticModel) and case else model.data
+        out.append(describe(data, row[0], row[1], row[2], case).render())
+    return out
