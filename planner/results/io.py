@@ -24,6 +24,8 @@ from planner.results.base import TABLES, Results
 FORMATS = ("csv", "parquet", "xlsx")
 INT_COLUMNS = ("year",)
 BOOL_COLUMNS = ("binding",)
+TEXT_COLUMNS = {"period": str, "slice": str}  # names, even where they look like numbers
+SLICE_TABLES = ("slices", "dispatch")  # written only for a model with slice commodities
 
 
 class OutputError(ValueError):
@@ -100,7 +102,9 @@ def write_results(
 
 
 def _read(folder: Path, name: str) -> pd.DataFrame | None:
-    csv = lambda path: pd.read_csv(path, keep_default_na=False, na_values=[""])  # noqa: E731
+    def csv(path: Path) -> pd.DataFrame:
+        return pd.read_csv(path, keep_default_na=False, na_values=[""], dtype=TEXT_COLUMNS)
+
     for suffix, reader in ((".parquet", pd.read_parquet), (".csv", csv)):
         path = folder / f"{name}{suffix}"
         if path.is_file():
@@ -135,7 +139,7 @@ def load_results(folder: str | Path) -> Results:
         except (ValueError, TypeError) as exc:
             raise ResultsDirError(f"{folder / 'model.json'}: not readable ({exc})") from None
     tables = {}
-    for name in TABLES:
+    for name in (*TABLES, *SLICE_TABLES):
         table = _read(folder, name)
         if table is not None:
             tables[name] = table
