@@ -182,13 +182,15 @@ def balances_figure(results: Results) -> go.Figure:
     series = (
         ("production", "production", "solid", "#2f4b7c"),
         ("consumption", "consumption by other technologies", "dot", "#665191"),
+        ("charge", "storage charging", "dashdot", "#2a9d8f"),
         ("demand", "exogenous demand", "dash", "#222222"),
         ("unserved", "unserved", "solid", "#c44536"),
     )
+    series = tuple(s for s in series if s[0] in com)  # charge: only with storage
     for n, c in enumerate(names):
         g = com[com["commodity"] == c].groupby("year")[[s[0] for s in series]].sum()
         for column, label, dash, colour in series:
-            if column in ("unserved", "demand") and g[column].abs().max() <= 1e-9:
+            if column in ("unserved", "demand", "charge") and g[column].abs().max() <= 1e-9:
                 continue
             fig.add_trace(
                 go.Scatter(
@@ -196,7 +198,7 @@ def balances_figure(results: Results) -> go.Figure:
                     y=g[column].values,
                     name=label,
                     legendgroup=column,
-                    showlegend=n == 0 or column == "unserved",
+                    showlegend=n == 0 or column in ("unserved", "charge"),
                     line={"dash": dash, "color": colour, "width": 2},
                 ),
                 row=n // cols + 1,
