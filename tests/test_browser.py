@@ -2,7 +2,8 @@
 
 Needs Debian's `chromium` and the `playwright` Python package (no Playwright browser
 download: the system Chromium is launched). Skipped only where they are missing, and never
-when CI=true. A screenshot is saved to artifacts/report_<instance>.png.
+when CI=true. A screenshot is saved to artifacts/report_<instance>.png (the time-sliced
+tests/data/sliced.yaml: artifacts/report_sliced.png).
 """
 
 from __future__ import annotations
@@ -48,14 +49,11 @@ def _browser_or_skip():
     return sync_playwright
 
 
-@pytest.mark.parametrize("name", ["tiny", "base"])
-def test_report_renders_in_chromium(name, tmp_path):
+def _open(report: Path, shot: str, charts: int) -> tuple[list, list[str]]:
+    """Open the report offline in Chromium, wait for `charts` plotly charts and save a
+    full-page screenshot to artifacts/<shot>.png; (id, data traces, SVGs) per chart, and
+    the console errors."""
     sync_playwright = _browser_or_skip()
-    results = solve(load_instance(ROOT / "instances" / f"{name}.yaml"))
-    out = write_results(results, tmp_path / "out")
-    report = build_report(
-        out, tmp_path / "report.html", money="B$" if name == "base" else "cost units"
-    )
     errors: list[str] = []
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
@@ -68,15 +66,27 @@ def test_report_renders_in_chromium(name, tmp_path):
         )
         page.goto(report.resolve().as_uri(), wait_until="load")
         page.wait_for_function(
-            "document.querySelectorAll('.js-plotly-plot').length >= 7", timeout=30_000
+            f"document.querySelectorAll('.js-plotly-plot').length >= {charts}", timeout=30_000
         )
         counts = page.evaluate(
             "Array.from(document.querySelectorAll('.js-plotly-plot'))"
             ".map(d => [d.id, (d.data || []).length, d.querySelectorAll('.main-svg').length])"
         )
         ARTIFACTS.mkdir(exist_ok=True)
-        page.screenshot(path=str(ARTIFACTS / f"report_{name}.png"), full_page=True)
+        page.screenshot(path=str(ARTIFACTS / f"{shot}.png"), full_page=True)
         browser.close()
+    return counts, errors
+
+
+@pytest.mark.parametrize("name", ["tiny", "base"])
+def test_report_renders_in_chromium(name, tmp_path):
+    _browser_or_skip()
+    results = solve(load_instance(ROOT / "instances" / f"{name}.yaml"))
+    out = write_results(results, tmp_path / "out")
+    report = build_report(
+        out, tmp_path / "report.html", money="B$" if name == "base" else "cost units"
+    )
+    counts, errors = _open(report, f"report_{name}", 7)
     ids = [c[0] for c in counts]
     for chart in (
         "capacity",
@@ -87,6 +97,19 @@ def test_report_renders_in_chromium(name, tmp_path):
         "prices",
         "costs",
     ):
+        assert f"fig-{chart}" in ids
+    empty = [c for c in counts if c[1] == 0 or c[2] == 0]
+    assert not empty, f"charts without data traces or SVG: {empty}"
+    assert not errors, errors
+
+
+def test_time_sliced_report_renders_in_chromium(tmp_path):
+    _browser_or_skip()
+    results = solve(load_instance(ROOT / "tests" / "data" / "sliced.yaml"))
+    report = build_report(write_results(results, tmp_path / "out"), tmp_path / "report.html")
+    counts, errors = _open(report, "report_sliced", 10)
+    ids = [c[0] for c in counts]
+    for chart in ("dispatch", "state-of-charge", "firm-capacity"):
         assert f"fig-{chart}" in ids
     empty = [c for c in counts if c[1] == 0 or c[2] == 0]
     assert not empty, f"charts without data traces or SVG: {empty}"

@@ -5,13 +5,16 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import numpy as np
 import pytest
 from typer.testing import CliRunner
 
 from planner import load_instance, solve
 from planner.cli import app
+from planner.report.figures import figures
 from planner.report.html import build_report
-from planner.results.io import write_results
+from planner.report.select import ReportYearError
+from planner.results.io import load_results, write_results
 
 ROOT = Path(__file__).resolve().parents[1]
 CHARTS = ("capacity", "builds", "commissioning", "balances", "resources", "prices", "costs")
@@ -91,3 +94,123 @@ def test_png_export(tmp_path):
     pngs = sorted(p.name for p in (tmp_path / "r_figures").glob("*.png"))
     assert "capacity.png" in pngs
     assert (tmp_path / "r_figures" / "capacity.png").read_bytes()[:4] == b"\x89PNG"
+
+
+# --- time slices (docs/model.md §11-§15): tests/data/sliced.yaml has two regions, three
+# representative days of uneven slices, storage, a reserve margin, flexible load and two
+# extension years (2031, 2032) after the horizon 2026-2030.
+SLICE_CHARTS = ("dispatch", "state-of-charge", "firm-capacity")
+SLICED = ROOT / "tests" / "data" / "sliced.yaml"
+
+
+@pytest.fixture(scope="module")
+def sliced():
+    results = solve(load_instance(SLICED))
+    assert results.status == "optimal"
+    return results
+
+
+@pytest.fixture(scope="module")
+def sliced_figures(sliced):
+    return figures(sliced)
+
+
+def test_annual_reports_have_no_slice_charts(run_dir):
+    # the report's chart ids are these keys (test above: every one appears as id="fig-<key>")
+    charts = figures(load_results(run_dir))
+    assert set(CHARTS) <= set(charts)
+    assert not set(SLICE_CHARTS) & set(charts)
+
+
+def test_sliced_report_from_a_results_directory(sliced, tmp_path):
+    out = write_results(sliced, tmp_path / "out")
+    text = build_report(out, tmp_path / "report.html").read_text()
+    for chart in (*CHARTS, *SLICE_CHARTS):
+        assert f'id="fig-{chart}"' in text, chart
+    assert "Dispatch in 2030" in text  # the last horizon year, not an extension year
+    assert "Years 2031-2032 are extension years" in text
+
+
+def _years_charted(figs: dict) -> set[int]:
+    """Years on the x axes of the line charts (capacity, balances, firm capacity, ...)."""
+    years = set()
+    for fig in figs.values():
+        for trace in fig.data:
+            if trace.type == "scatter" and trace.x is not None:
+                years |= {x for x in trace.x if isinstance(x, int)}
+    return years
+
+
+def test_extension_years_are_left_out_unless_asked_for(sliced, sliced_figures):
+    assert {int(y) for y in sliced.tables["slices"]["year"]} >= {2031, 2032}
+    figs = sliced_figures
+    assert max(_years_charted(figs)) == 2030
+    assert "2030" in figs["dispatch"].layout.title.text
+    with pytest.raises(ReportYearError, match="2026 to 2030"):
+        figures(sliced, year=2032)
+    shown = figures(sliced, year=2032, show_extension=True)
+    assert max(_years_charted(shown)) == 2032
+    assert "2032" in shown["dispatch"].layout.title.text
+
+
+def _panels(fig) -> dict[str, list]:
+    """Traces of a dispatch figure by the x axis of their panel."""
+    panels: dict[str, list] = {}
+    for trace in fig.data:
+        panels.setdefault(trace.xaxis, []).append(trace)
+    return panels
+
+
+def test_dispatch_bars_meet_the_load_and_stay_within_capacity(sliced, sliced_figures):
+    fig = sliced_figures["dispatch"]
+    sched = sliced.tables["schedule"]
+    capacity = sched[sched["year"] == 2030].groupby(["technology", "region"])["capacity"].sum()
+    com = sliced.tables["commodities"].query("commodity == 'electricity' and year == 2030")
+    annual = (com["demand"] + com["consumption"]).groupby(com["region"]).sum()
+    titles = [a.text for a in fig.layout.annotations]
+    assert titles[0] == "electricity in east · d237: 147 days per year"
+    assert fig.layout.yaxis.title.text == "electricity [GW]"
+    in_gwh = dict.fromkeys(annual.index, 0.0)
+    for n, traces in enumerate(_panels(fig).values()):
+        region, days = titles[n].split(" ")[2], float(titles[n].split(" ")[-4])
+        bars = [t for t in traces if t.type == "bar"]
+        assert list(bars[0].width) == [6, 4, 3, 3, 4, 4]  # the slices' real hours
+        load = next(t for t in traces if t.name.startswith("load"))
+        in_gwh[region] += days * float(np.dot(load.y[::2], bars[0].width))
+        # supply stacked above zero less charging and exports below meets the load
+        net = sum(np.asarray(t.y) for t in bars)
+        assert (net >= np.asarray(load.y[::2]) - 1e-6).all()
+        for t in bars:  # TWh per slice as GW: never above the installed GW
+            tech = t.name.removesuffix(" discharging").removesuffix(" charging")
+            if (tech, region) in capacity.index:
+                assert np.abs(t.y).max() <= capacity[tech, region] * (1 + 1e-6)
+    # the load line, weighted by days and hours, is the year's load (TWh as GWh)
+    assert in_gwh == pytest.approx((annual * 1000).to_dict(), rel=1e-9)
+
+
+def test_storage_energy_capacity_and_firm_capacity(sliced, sliced_figures):
+    figs = sliced_figures
+    sched = sliced.tables["schedule"].set_index(["technology", "region", "year"])
+    soc = figs["state-of-charge"]
+    energy = next(t for t in soc.data if t.name.startswith("energy capacity"))
+    # duration 4 h x battery power (GW) in GWh, above every state of charge in its panel
+    assert energy.y[0] == pytest.approx(4 * sched.loc[("battery", "east", 2030), "capacity"])
+    held = [max(t.y) for t in soc.data if t.xaxis == energy.xaxis and t is not energy]
+    assert max(held) <= energy.y[0] * (1 + 1e-9)
+    firm = next(t for t in figs["firm-capacity"].data if t.name == "firm capacity")
+    # output per year that counts at the peak, summed, as GW: TWh per year / 8760 h x 1000
+    per_gw = {"solar": 0.4, "wind": 0.9, "gas": 8.3, "battery": 6.0}
+    expected = sum(f * sched.loc[(k, "east", 2030), "capacity"] for k, f in per_gw.items())
+    assert firm.y[-1] == pytest.approx(expected * 1000 / 8760)
+
+
+def test_cli_report_year(sliced, tmp_path):
+    out = write_results(sliced, tmp_path / "out")
+    args = ["report", str(out), "-o", str(tmp_path / "r.html"), "--year", "2031"]
+    res = CliRunner().invoke(app, args)
+    assert res.exit_code == 1
+    assert "extension years: add --show-extension" in res.output
+    assert not (tmp_path / "r.html").exists()
+    res = CliRunner().invoke(app, [*args, "--show-extension"])
+    assert res.exit_code == 0, res.output
+    assert "Dispatch in 2031" in (tmp_path / "r.html").read_text()

@@ -57,13 +57,28 @@ def report_cmd(
         bool, typer.Option("--png", help="Also write each chart as PNG (kaleido + Chromium).")
     ] = False,
     money: MoneyOpt = "cost units",
+    year: Annotated[
+        int | None,
+        typer.Option(
+            "--year",
+            help="Year of the dispatch and storage charts of a time-sliced run "
+            "(default: the last horizon year).",
+        ),
+    ] = None,
+    show_extension: Annotated[
+        bool,
+        typer.Option("--show-extension", help="Also chart the extension years of end effects."),
+    ] = False,
 ) -> None:
     """Write a self-contained HTML report (charts work offline) of a results directory."""
     from planner.report.html import build_report
+    from planner.report.select import ReportYearError
     from planner.results.io import ResultsDirError
 
     try:
-        path = build_report(results_dir, output, money=money, png=png)
-    except ResultsDirError as exc:
+        path = build_report(
+            results_dir, output, money=money, png=png, year=year, show_extension=show_extension
+        )
+    except (ResultsDirError, ReportYearError) as exc:
         fail(str(exc))
     out.print(f"report written to {path}")

@@ -2,7 +2,8 @@
 
 `ModelInfo` is built from the prepared data at solve time and written beside the result
 tables (DIR/model.json), so that `planner explain` and `planner report` never read the
-instance file again: names, layers, units, lead times, years.
+instance file again: names, layers, units, lead times, years, and for time slices the
+represented hours and each storage technology's energy capacity per unit of capacity.
 """
 
 from __future__ import annotations
@@ -10,7 +11,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from planner.model.data import ModelData
+from planner.model.data import ModelData, Tech
 
 
 @dataclass
@@ -24,6 +25,8 @@ class ModelInfo:
     commodities: dict[str, dict[str, Any]] = field(default_factory=dict)
     resources: dict[str, dict[str, Any]] = field(default_factory=dict)
     links: dict[str, dict[str, Any]] = field(default_factory=dict)
+    time: dict[str, Any] = field(default_factory=dict)
+    """With slice commodities: {"represented_hours": H} (§11)."""
 
     @classmethod
     def of(cls, d: ModelData) -> ModelInfo:
@@ -42,6 +45,7 @@ class ModelInfo:
                     "lifetime": t.lifetime,
                     "flexible": t.flex.commodity if t.flex is not None else None,
                     "regions": list(t.regions),
+                    **_storage(d, t),
                 }
                 for t in d.techs
             },
@@ -55,6 +59,7 @@ class ModelInfo:
                 name: {"commodity": link.commodity, "from": link.from_, "to": link.to}
                 for name, link in inst.links.items()
             },
+            time=_time(d),
         )
 
     def to_json(self) -> dict[str, Any]:
@@ -85,3 +90,25 @@ class ModelInfo:
         if kind == "commodity":
             return str(self.commodities.get(name, {}).get("unit", "")) or "unit"
         return "unit"
+
+
+def _time(d: ModelData) -> dict[str, Any]:
+    """The represented hours H, where the model has slice commodities (with the slice
+    weights w_t of the slices table they give ω_p = w_t H / δ_t)."""
+    if not any(d.slice_commodity.values()):
+        return {}
+    return {"represented_hours": d.time.represented_hours}
+
+
+def _storage(d: ModelData, t: Tech) -> dict[str, Any]:
+    """For a storage technology its duration and, per region and model year, the energy
+    capacity per unit of capacity (h_k / H) a_k(r, y) of §12.3."""
+    if t.storage is None:
+        return {}
+    per_capacity = t.storage.duration / d.time.represented_hours * t.a
+    return {
+        "storage": {
+            "duration": t.storage.duration,
+            "energy_per_capacity": dict(zip(t.regions, per_capacity.tolist(), strict=True)),
+        }
+    }

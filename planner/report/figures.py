@@ -7,6 +7,9 @@ from plotly.subplots import make_subplots
 
 from planner import fmt
 from planner.instance.schema import LAYERS
+from planner.report.adequacy import firm_figure, storage_figure
+from planner.report.select import slice_year, within_horizon
+from planner.report.slices import dispatch_figure
 from planner.report.style import (
     LAYER_COLOURS,
     layers_of,
@@ -182,13 +185,15 @@ def balances_figure(results: Results) -> go.Figure:
     series = (
         ("production", "production", "solid", "#2f4b7c"),
         ("consumption", "consumption by other technologies", "dot", "#665191"),
+        ("charge", "storage charging", "dashdot", "#2a9d8f"),
         ("demand", "exogenous demand", "dash", "#222222"),
         ("unserved", "unserved", "solid", "#c44536"),
     )
+    series = tuple(s for s in series if s[0] in com)  # charge: only with storage
     for n, c in enumerate(names):
         g = com[com["commodity"] == c].groupby("year")[[s[0] for s in series]].sum()
         for column, label, dash, colour in series:
-            if column in ("unserved", "demand") and g[column].abs().max() <= 1e-9:
+            if column in ("unserved", "demand", "charge") and g[column].abs().max() <= 1e-9:
                 continue
             fig.add_trace(
                 go.Scatter(
@@ -196,7 +201,7 @@ def balances_figure(results: Results) -> go.Figure:
                     y=g[column].values,
                     name=label,
                     legendgroup=column,
-                    showlegend=n == 0 or column == "unserved",
+                    showlegend=n == 0 or column in ("unserved", "charge"),
                     line={"dash": dash, "color": colour, "width": 2},
                 ),
                 row=n // cols + 1,
@@ -375,13 +380,32 @@ def unserved_figure(results: Results) -> go.Figure:
     return style(fig, title, 360)
 
 
-def figures(results: Results, money: str = MONEY) -> dict[str, go.Figure]:
-    """Every chart of the report, by a file-friendly name, in report order."""
+def slice_figures(results: Results, year: int, money: str) -> dict[str, go.Figure]:
+    """The charts of a time-sliced run: dispatch and state of charge in `year`, firm
+    capacity against the reserve requirement per year (each where its columns exist)."""
+    out = {"dispatch": dispatch_figure(results, year, money)}
+    if results.tables["dispatch"]["state_of_charge"].notna().any():
+        out["state-of-charge"] = storage_figure(results, year)
+    slices = results.tables["slices"]
+    if "required_firm" in slices and slices["required_firm"].notna().any():
+        out["firm-capacity"] = firm_figure(results)
+    return out
+
+
+def figures(
+    results: Results, money: str = MONEY, year: int | None = None, show_extension: bool = False
+) -> dict[str, go.Figure]:
+    """Every chart of the report, by a file-friendly name, in report order. Extension years
+    (§15) are left out unless `show_extension`; the time-slice charts show `year` (default:
+    the last year shown)."""
+    results = within_horizon(results, show_extension)
+    year = slice_year(results, year)
     return {
         "capacity": capacity_figure(results),
         "builds": builds_figure(results),
         "commissioning": gantt_figure(results),
         "balances": balances_figure(results),
+        **(slice_figures(results, year, money) if year is not None else {}),
         "resources": resources_figure(results),
         "prices": prices_figure(results, money),
         "costs": costs_figure(results, money),

@@ -3,9 +3,12 @@
 `build_report(DIR, out)` reads what `planner solve --out DIR` wrote (tables, summary.json
 and model.json), so it works on any run and never reads the instance file. Sections:
 headline and bottlenecks in words; capacity by layer and technology; builds per year and a
-commissioning schedule with construction (lead-time) bars; commodity balances; resource
-use against limits; shadow prices over time; costs by layer and by component; unserved
-demand. Colours: one hue per layer, technologies in shades of their layer's hue.
+commissioning schedule with construction (lead-time) bars; commodity balances; for a
+time-sliced run the dispatch of one year per representative period, the state of charge of
+storage and firm capacity against the reserve requirement; resource use against limits;
+shadow prices over time; costs by layer and by component; unserved demand. Extension years
+(end effects) are left out unless asked for. Colours: one hue per layer, technologies in
+shades of their layer's hue.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ import plotly.graph_objects as go
 
 from planner import atomic
 from planner.report.figures import figures
+from planner.report.select import slice_year, within_horizon
 from planner.report.style import FONT, LAYER_COLOURS
 from planner.results.base import Results
 from planner.results.insight import MONEY, bottlenecks, explain_lines, price_lines
@@ -78,8 +82,62 @@ def _bottleneck_table(results: Results, money: str, limit: int = 60) -> str:
     return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>{more}"
 
 
-def render_html(results: Results, money: str = MONEY) -> str:
-    """The report as one HTML string with plotly.js inlined once."""
+def _captions(year: int | None) -> dict[str, str]:
+    return {
+        "capacity": "Capacity in service, stacked by technology, one panel per layer "
+        "(energy at the top).",
+        "builds": "Capacity commissioned each year.",
+        "commissioning": "Each bar is one year's build of one technology; the pale bar "
+        "before it spans its construction (lead time).",
+        "balances": "For each commodity: production, what other technologies use, "
+        "exogenous demand and any unserved demand.",
+        "dispatch": f"How supply meets load in {year}, one panel per representative period "
+        "(the title says how many days of the year it stands for). Each bar is one time "
+        "slice, as wide as its hours, at the average rate in that slice: output of each "
+        "technology stacked above zero (storage: discharge), imports and unserved demand on "
+        "top, storage charging (hatched) and exports below zero. The black line is the load "
+        "the balance must meet: exogenous demand plus use by other technologies, after "
+        "flexible load has shifted or curtailed. The dotted line is the price of the "
+        f"commodity in the slice ({year} money per unit, right axis).",
+        "state-of-charge": f"Energy held in each storage technology through each "
+        f"representative period of {year}, at the end of each slice; a period ends where it "
+        "starts (the cycle closes). Dashed: the energy capacity, duration times power "
+        "capacity.",
+        "firm-capacity": "Per year: firm capacity (what the producers can count on at the "
+        "peak, summed), the firm capacity the reserve margin asks for in the tightest slice "
+        "((1 + margin) × peak factor × load) and the peak load. Red markers: years in which "
+        "the reserve margin binds, so firm capacity has a price.",
+        "resources": "Use of each scarce resource against its yearly limit.",
+        "prices": "Marginal cost of each commodity and shadow price of each resource, "
+        "in that year's money.",
+        "costs": "Annuities, fixed and variable O&M, unserved-demand penalties and trade.",
+        "unserved": "Share of each final demand left unserved.",
+    }
+
+
+def _extension_note(results: Results, show_extension: bool) -> str:
+    """A sentence on extension years where the run has them."""
+    schedule = results.tables.get("schedule")
+    if schedule is None or "extension" not in schedule or not schedule["extension"].any():
+        return ""
+    years = sorted({int(y) for y in schedule.loc[schedule["extension"], "year"]})
+    span = f"{years[0]}-{years[-1]}" if len(years) > 1 else str(years[0])
+    shown = "shown in" if show_extension else "left out of"
+    return (
+        f"<p>Years {span} are extension years (end effects): solved so that the last "
+        f"horizon years see a future, and {shown} the charts and tables below.</p>"
+    )
+
+
+def render_html(
+    results: Results, money: str = MONEY, year: int | None = None, show_extension: bool = False
+) -> str:
+    """The report as one HTML string with plotly.js inlined once: extension years left out
+    unless `show_extension`, the time-slice charts for `year` (default: the last year
+    shown). Raises ReportYearError for a year without time-slice results."""
+    note = _extension_note(results, show_extension)
+    results = within_horizon(results, show_extension)
+    year = slice_year(results, year)
     s = results.summary
     name = html.escape(str(s.get("instance", "planner run")))
     objective = results.objective
@@ -110,23 +168,10 @@ def render_html(results: Results, money: str = MONEY) -> str:
     if not results.tables:
         parts.append("</main></body></html>")
         return "".join(parts)
-    parts.append(f"<section class='legend'>Layer colours: {legend}</section>")
+    parts.append(f"<section class='legend'>Layer colours: {legend}{note}</section>")
     first = True
-    captions = {
-        "capacity": "Capacity in service, stacked by technology, one panel per layer "
-        "(energy at the top).",
-        "builds": "Capacity commissioned each year.",
-        "commissioning": "Each bar is one year's build of one technology; the pale bar "
-        "before it spans its construction (lead time).",
-        "balances": "For each commodity: production, what other technologies use, "
-        "exogenous demand and any unserved demand.",
-        "resources": "Use of each scarce resource against its yearly limit.",
-        "prices": "Marginal cost of each commodity and shadow price of each resource, "
-        "in that year's money.",
-        "costs": "Annuities, fixed and variable O&M, unserved-demand penalties and trade.",
-        "unserved": "Share of each final demand left unserved.",
-    }
-    for key, fig in figures(results, money).items():
+    captions = _captions(year)
+    for key, fig in figures(results, money, year, show_extension).items():
         body = fig.to_html(
             full_html=False,
             include_plotlyjs=first,
@@ -153,17 +198,22 @@ def build_report(
     out: str | Path,
     money: str = MONEY,
     png: bool = False,
+    year: int | None = None,
+    show_extension: bool = False,
 ) -> Path:
     """Write the HTML report of a results directory (or Results) to `out`; return its path.
 
+    `year` chooses the year of the time-slice charts (default: the last horizon year);
+    `show_extension` adds the extension years of end effects to every chart and table.
     With `png`, each chart is also written as DIR/<report stem>_figures/<chart>.png.
     """
     results = load_results(source) if isinstance(source, str | Path) else source
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_text(target, render_html(results, money))
+    atomic.write_text(target, render_html(results, money, year, show_extension))
     if png and results.tables:
-        write_pngs(figures(results, money), target.with_name(f"{target.stem}_figures"))
+        folder = target.with_name(f"{target.stem}_figures")
+        write_pngs(figures(results, money, year, show_extension), folder)
     return target
 
 

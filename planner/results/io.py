@@ -24,6 +24,8 @@ from planner.results.base import SLICE_TABLES, TABLES, Results
 FORMATS = ("csv", "parquet", "xlsx")
 INT_COLUMNS = ("year",)
 BOOL_COLUMNS = ("binding",)
+TEXT_COLUMNS = {"period": str, "slice": str}  # names, even where they look like numbers
+SLICE_TABLES = ("slices", "dispatch")  # written only for a model with slice commodities
 
 
 class OutputError(ValueError):
@@ -110,7 +112,9 @@ def write_table(table: pd.DataFrame, stem: Path, formats: tuple[str, ...]) -> No
 
 
 def _read(folder: Path, name: str) -> pd.DataFrame | None:
-    csv = lambda path: pd.read_csv(path, keep_default_na=False, na_values=[""])  # noqa: E731
+    def csv(path: Path) -> pd.DataFrame:
+        return pd.read_csv(path, keep_default_na=False, na_values=[""], dtype=TEXT_COLUMNS)
+
     for suffix, reader in ((".parquet", pd.read_parquet), (".csv", csv)):
         path = folder / f"{name}{suffix}"
         if path.is_file():
