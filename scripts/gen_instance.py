@@ -737,9 +737,12 @@ def generate(
     extend_years: int = 0,
     scenarios: int = 0,
     risk: float = 0.0,
+    links: bool = True,
 ) -> dict[str, Any]:
     """A feasible instance with `regions` regions, `years` years and
-    `techs_per_layer` technologies in each of the five layers.
+    `techs_per_layer` technologies in each of the five layers. Without `links` the regions
+    trade nothing: an easy LP (its solve is short next to building it), for benchmarks of
+    the planner's own overhead.
 
     The keyword options add the features of MODEL.md 11-17 (see the module docstring);
     with all of them off the instance is the same as before they existed."""
@@ -774,6 +777,9 @@ def generate(
     forced = forced_use(instance, names, scale(instance, names, first_year=True))
     instance["resources"] = make_resources(rng, forced, sizes, y_end)
     instance["links"] = make_links(rng, names, sizes, y_end)
+    if not links:
+        instance["links"] = {}
+        instance["name"] += "_nolinks"
     spend = sum(sizes[r]["spend"] for r in names)
     instance["budget"] = {
         "per_year": {Y0: sig(spend * rng.uniform(0.8, 1.5)), y_end: sig(spend * 2.5)},
@@ -862,6 +868,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--extend-years", type=int, default=0, help="end-effect years")
     parser.add_argument("--scenarios", type=int, default=0, help="number of cases")
     parser.add_argument("--risk", type=float, default=0.0, help="CVaR weight (with --scenarios)")
+    parser.add_argument(
+        "--no-links", action="store_true", help="no trade links: an easy LP for overhead benchmarks"
+    )
     parser.add_argument("-o", "--output", default="-", help="YAML file (default: stdout)")
     args = parser.parse_args(argv)
     instance = generate(
@@ -878,6 +887,7 @@ def main(argv: list[str] | None = None) -> int:
         extend_years=args.extend_years,
         scenarios=args.scenarios,
         risk=args.risk,
+        links=not args.no_links,
     )
     text = yaml.safe_dump(instance, sort_keys=False)
     if args.output == "-":

@@ -25,7 +25,6 @@ FORMATS = ("csv", "parquet", "xlsx")
 INT_COLUMNS = ("year",)
 BOOL_COLUMNS = ("binding",)
 TEXT_COLUMNS = {"period": str, "slice": str}  # names, even where they look like numbers
-SLICE_TABLES = ("slices", "dispatch")  # written only for a model with slice commodities
 
 
 class OutputError(ValueError):
