@@ -11,9 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
-import scipy.sparse as sp
+
+if TYPE_CHECKING:  # imported when a matrix is first built: validating needs no SciPy
+    import scipy.sparse as sp
 
 
 class Linear:
@@ -65,6 +68,8 @@ class Linear:
     def A(self) -> sp.csr_array:
         """The coefficients as a CSR matrix (duplicates summed)."""
         if self._A is None:
+            import scipy.sparse as sp
+
             shape = (self.n_rows, self.n_cols)
             self._A = sp.csr_array((self.vals, (self.rows, self.cols)), shape=shape)
         return self._A
