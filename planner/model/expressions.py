@@ -42,14 +42,27 @@ def building(d: ModelData, t: Tech) -> np.ndarray:
     return under / t.lead_time
 
 
-def _builds(d: ModelData, t: Tech, weight: np.ndarray, const: np.ndarray | None) -> Linear:
-    """Rows (i, y) = const + sum_b weight[(i,) y, b] B[i, b] (every build column)."""
+def _builds(
+    d: ModelData,
+    t: Tech,
+    weight: np.ndarray,
+    const: np.ndarray | None,
+    by_build_year: np.ndarray | None = None,
+) -> Linear:
+    """Rows (i, y) = const + sum_b weight[y, b] (by_build_year[i, b]) B[i, b] over every
+    build column; `weight` is the same in every region (zero coefficients left out)."""
+    y, b = np.nonzero(weight)
     nr = len(t.regions)
-    w = np.broadcast_to(weight, (nr, d.ny, d.ny))
-    i, y, b = np.nonzero(w)
+    i = np.repeat(np.arange(nr), y.size)
+    y, b = np.tile(y, nr), np.tile(b, nr)
+    w = weight[y, b]
+    if by_build_year is not None:
+        w = w * by_build_year[i, b]
+        keep = w != 0
+        i, y, b, w = i[keep], y[keep], b[keep], w[keep]
     shape = (nr * d.ny, d.n_cols)
     constant = None if const is None else const.ravel()
-    return Linear.of(i * d.ny + y, t.b_col[i, b], w[i, y, b], shape, constant)
+    return Linear.of(i * d.ny + y, t.b_col[i, b], w, shape, constant)
 
 
 def slice_columns(d: ModelData, cols: np.ndarray) -> Linear:
@@ -84,15 +97,12 @@ def construction(d: ModelData, t: Tech) -> Linear:
 def spending(d: ModelData, t: Tech) -> Linear:
     """Spend of k in (r,y): capex(r,b) B[k,r,b] / max(L_k,1) over the construction years."""
 
-    def make() -> Linear:
-        return _builds(d, t, building(d, t)[None, :, :] * t.capex[:, None, :], None)
-
-    return _cached(d, "spending", t, make)
+    return _cached(d, "spending", t, lambda: _builds(d, t, building(d, t), None, t.capex))
 
 
 def annuity(d: ModelData, t: Tech) -> Linear:
     """Ann[k,r,y] = CRF_k sum_{b <= y < b + n_k} capex(r,b) B[k,r,b]."""
-    return _builds(d, t, t.crf * alive(d, t)[None, :, :] * t.capex[:, None, :], None)
+    return _builds(d, t, t.crf * alive(d, t), None, t.capex)
 
 
 def use(d: ModelData, t: Tech, item: str) -> Linear | None:

@@ -8,6 +8,7 @@ case's probability, so they are divided by p_s here and by df(y) as for any solv
 
 from __future__ import annotations
 
+from collections.abc import Collection
 from typing import Any
 
 import numpy as np
@@ -67,12 +68,16 @@ def _stage(table: pd.DataFrame, branch: int) -> pd.Series:
     return pd.Series(stage, index=table.index).where(years.notna(), None)
 
 
-def stochastic_tables(sm: StochasticModel, sol: Solution) -> tuple[dict[str, pd.DataFrame], dict]:
-    """Every case's tables stacked (scenario and stage columns) and each case's figures."""
+def stochastic_tables(
+    sm: StochasticModel, sol: Solution, names: Collection[str] | None = None
+) -> tuple[dict[str, pd.DataFrame], dict]:
+    """Every case's tables `names` (None: all) stacked (scenario and stage columns), and
+    each case's cost Z_s (over the model's years and over the horizon)."""
     per_case: dict[str, dict[str, pd.DataFrame]] = {}
     figures: dict[str, dict[str, Any]] = {}
+    wanted = None if names is None else {*names, "schedule", "costs"}
     for case, m in sm.cases.items():
-        tables = extract(m, case_solution(sm, case, sol))
+        tables = extract(m, case_solution(sm, case, sol), wanted)
         per_case[case] = tables
         costs = tables["costs"]
         horizon = costs["year"] <= m.data.horizon_end

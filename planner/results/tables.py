@@ -7,6 +7,8 @@ blocks of `planner.model.costs`) evaluated at the solution; every price goes thr
 
 from __future__ import annotations
 
+from collections.abc import Collection
+
 import numpy as np
 import pandas as pd
 
@@ -32,27 +34,30 @@ BINDING = 1e-7
 """A row or bound binds when its slack is at most this, relative to max(1, |bound|)."""
 
 
-def extract(model: Model, sol: Solution) -> dict[str, pd.DataFrame]:
-    """All tables for a solution that has primal values (the slice tables `slices` and
-    `dispatch` only for a model with slice commodities)."""
+def extract(
+    model: Model, sol: Solution, names: Collection[str] | None = None
+) -> dict[str, pd.DataFrame]:
+    """The tables `names` (None: all) for a solution that has primal values; the slice
+    tables `slices` and `dispatch` exist only for a model with slice commodities."""
     from planner.results.slice_tables import dispatch_table, slice_table
 
     assert sol.x is not None
     d = model.data
     x = model.full(np.where(np.abs(sol.x) < 1e-12, 0.0, sol.x))  # no -0.0 or 1e-17 noise
     duals = sol.duals
-    tables = {
-        "schedule": schedule_table(d, x),
-        "commodities": commodity_table(model, x, duals),
-        "resources": resource_table(model, x, duals),
-        "flows": flow_table(d, x),
-        "budget": budget_table(model, x, duals),
-        "costs": cost_table(d, x),
-        "constraints": constraint_table(model, x, sol),
+    makers = {
+        "schedule": lambda: schedule_table(d, x),
+        "commodities": lambda: commodity_table(model, x, duals),
+        "resources": lambda: resource_table(model, x, duals),
+        "flows": lambda: flow_table(d, x),
+        "budget": lambda: budget_table(model, x, duals),
+        "costs": lambda: cost_table(d, x),
+        "constraints": lambda: constraint_table(model, x, sol),
     }
     if any(d.slice_commodity.values()):
-        tables["slices"] = slice_table(model, x, duals)
-        tables["dispatch"] = dispatch_table(d, x)
+        makers["slices"] = lambda: slice_table(model, x, duals)
+        makers["dispatch"] = lambda: dispatch_table(d, x)
+    tables = {name: make() for name, make in makers.items() if names is None or name in names}
     for table in tables.values():
         floats = table.select_dtypes("float").columns
         table[floats] = table[floats] + 0.0  # -0.0 -> 0.0
@@ -299,3 +304,14 @@ def _limit_part(
         "shadow_price": shadow_prices(entry, dual, years, d),
         "binding": np.abs(slack) <= BINDING * np.maximum(1.0, np.abs(rhs)),
     }
+
+
+def horizon_cost(model: Model, sol: Solution, tables: dict[str, pd.DataFrame]) -> float:
+    """The discounted cost of the years y0..yN (extension years left out, §15): the whole
+    objective without extension years, else from the cost blocks (the `costs` table)."""
+    d = model.data
+    assert sol.objective is not None
+    if not d.extended:
+        return float(sol.objective)
+    costs = tables["costs"] if "costs" in tables else cost_table(d, model.full(sol.x))
+    return float(costs.loc[costs["year"] <= d.horizon_end, "discounted"].sum())

@@ -24,7 +24,11 @@ class SolveOptions:
     threads: int | None = None
     """HiGHS's threads (None: its default). The setting is process-wide in HiGHS: keep one
     value per process."""
+    tables: tuple[str, ...] | None = None
+    """The result tables to build (None: every table). A sweep point builds only those
+    its row reads; the numbers are the same."""
 
     def describe(self) -> dict[str, Any]:
         """The settings as summary.json records them."""
-        return {k: v for k, v in asdict(self).items() if k not in ("verbose", "handoff")}
+        skip = ("verbose", "handoff", "tables")
+        return {k: v for k, v in asdict(self).items() if k not in skip}

@@ -22,7 +22,7 @@ from planner.model.info import ModelInfo
 from planner.model.stochastic import StochasticModel
 from planner.results.base import Results
 from planner.results.stochastic import risk_figures, stochastic_tables
-from planner.results.tables import extract
+from planner.results.tables import extract, horizon_cost
 from planner.solver import warm
 from planner.solver.check import VIOLATION_TOL, max_violation
 from planner.solver.diagnose import empty_row_causes, infeasibility_causes
@@ -115,7 +115,7 @@ def solve_model(
         del hand  # HiGHS's memory goes before the tables are built
     elif sol.status not in ("optimal", "infeasible"):
         session.reset()  # an interrupted or stopped solve: start the next point afresh
-    return _finish(model, sol, summary, times, info)
+    return _finish(model, sol, summary, times, info, options)
 
 
 def _load(
@@ -135,6 +135,7 @@ def _finish(
     summary: dict[str, Any],
     times: dict[str, float],
     info: ModelInfo,
+    options: SolveOptions,
 ) -> Results:
     """Violation check, solution status, tables and headline figures."""
     status = sol.status
@@ -154,14 +155,14 @@ def _finish(
     tables = {}
     if summary["solution"] != "none" and isinstance(model, StochasticModel):
         start = perf_counter()
-        tables, cases = stochastic_tables(model, sol)
+        tables, cases = stochastic_tables(model, sol, options.tables)
         times["extract"] = perf_counter() - start
         summary.update(_programme_summary(model, tables, cases))
     elif summary["solution"] != "none":
         start = perf_counter()
-        tables = extract(model, sol)
+        tables = extract(model, sol, options.tables)
         times["extract"] = perf_counter() - start
-        summary["objective_horizon"] = _horizon_cost(tables, model.data.horizon_end)
+        summary["objective_horizon"] = horizon_cost(model, sol, tables)
         summary.update(_headline(_within_horizon(tables)))
     summary["times"] = times
     return Results(status, sol.objective, summary, tables, info, sol.x if tables else None)
@@ -204,12 +205,6 @@ def _programme_summary(sm: StochasticModel, tables: dict, cases: dict) -> dict[s
     }
     out["binding_resources"] = sorted({r for h in heads.values() for r in h["binding_resources"]})
     return out
-
-
-def _horizon_cost(tables: dict, end: int) -> float:
-    """The discounted cost of the years y0..yN (extension years left out, §15)."""
-    costs = tables["costs"]
-    return float(costs.loc[costs["year"] <= end, "discounted"].sum())
 
 
 def _within_horizon(tables: dict) -> dict:

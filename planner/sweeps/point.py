@@ -10,7 +10,7 @@ import socket
 import threading
 import traceback
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
@@ -22,6 +22,10 @@ from planner.results.base import TABLES, Results
 from planner.solver.api import solve
 from planner.solver.options import SolveOptions
 from planner.solver.pipeline import Session
+
+ROW_TABLES = ("schedule", "commodities", "resources", "budget")
+"""The tables a point's row reads (`point_row`): the only ones a sweep point builds unless
+it keeps more."""
 
 Item = tuple[dict[str, Any], dict[str, pd.DataFrame]]
 """A finished point: its row, and the tables the sweep keeps (`keep`), with a point column."""
@@ -191,6 +195,8 @@ def solve_chunk(
     """
     session = session if session is not None else session_for(key)
     fault = Fault.from_env()
+    needed = None if keep == "tables" else (*ROW_TABLES, *([keep] if keep else []))
+    options = replace(options, tables=needed)
     done = []
     for index, point in chunk:
         if fault is not None:
