@@ -1,5 +1,9 @@
 """Rebuild every commodity balance, resource row, activity bound and the objective from the
-result tables alone (plus the instance's coefficients), independently of the model code."""
+result tables alone (plus the instance's coefficients), independently of the model code.
+
+Instances with time slices are checked on their annual sums (storage charge and curtailed
+flexible load taken from the tables), with end effects on every model year, and with
+scenarios case by case (the objective as the probability-weighted sum of the cases)."""
 
 from __future__ import annotations
 
@@ -22,11 +26,26 @@ def _construction(builds: dict[int, float], lead: int, year: int) -> float:
 
 def check_balances(inst: Instance, r: Results) -> None:
     """Assert that the tables satisfy MODEL.md §6 and add up to the objective."""
-    sched = r.schedule
+    if "scenario" not in r.schedule.columns:
+        _check_tables(inst, r.tables, r.objective)
+        return
+    cases = r.summary["scenarios"]["cases"]
+    for case, info in cases.items():
+        tables = {
+            name: table[table["scenario"] == case] if "scenario" in table.columns else table
+            for name, table in r.tables.items()
+        }
+        _check_tables(inst, tables, info["objective"])
+    expected = sum(info["probability"] * info["objective"] for info in cases.values())
+    assert abs(expected - r.objective) <= 1e-6 * max(1.0, abs(r.objective))
+
+
+def _check_tables(inst: Instance, tables: dict, objective: float) -> None:
+    sched = tables["schedule"]
     use: dict[tuple[str, str, int], float] = defaultdict(float)
     production: dict[tuple[str, str, int], float] = defaultdict(float)
-    years = range(inst.years.start, inst.years.end + 1)
-    ys = np.arange(inst.years.start, inst.years.end + 1)
+    years = range(inst.years.start, int(sched["year"].max()) + 1)  # end-effect years too
+    ys = np.arange(inst.years.start, int(sched["year"].max()) + 1)
     for (tech, region), rows in sched.groupby(["technology", "region"], sort=False):
         k = inst.technologies[tech]
         rows = rows.set_index("year")
@@ -49,15 +68,26 @@ def check_balances(inst: Instance, r: Results) -> None:
         for y in years:
             if y - k.lead_time < inst.years.start:
                 assert abs(builds[y]) <= TOL, "a build before its lead time allows"
-    for row in r.commodities.itertuples():
+    # flexible load: consumption is use net of curtailment (shifts cancel over each period)
+    dispatch = tables.get("dispatch")
+    if dispatch is not None and not dispatch.empty:
+        cut = dispatch.groupby(["technology", "region", "year"])["curtailed"].sum()
+        for (tech, region, y), value in cut.items():
+            flex = inst.technologies[tech].flexibility
+            if flex is not None:
+                use[(flex.commodity, region, y)] -= value
+    for row in tables["commodities"].itertuples():
         key = (row.commodity, row.region, row.year)
+        charge = getattr(row, "charge", 0.0)
+        charge = 0.0 if np.isnan(charge) else charge
         assert abs(row.production - production[key]) <= TOL * max(1.0, abs(production[key]))
         assert abs(row.consumption - use[key]) <= TOL * max(1.0, abs(use[key]))
         supply = row.production + row.imports - row.exports + row.unserved
-        assert supply >= row.demand + row.consumption - TOL * max(1.0, row.demand + row.consumption)
+        need = row.demand + row.consumption + charge
+        assert supply >= need - TOL * max(1.0, need)
         assert -TOL <= row.unserved <= row.demand + TOL
         assert row.price >= -TOL or np.isnan(row.price)
-    for row in r.resources.itertuples():
+    for row in tables["resources"].itertuples():
         if row.scope == "global":
             total = sum(v for (p, _, y), v in use.items() if p == row.resource and y == row.year)
         else:
@@ -66,10 +96,10 @@ def check_balances(inst: Instance, r: Results) -> None:
         if not np.isnan(row.limit):
             assert row.use <= row.limit + TOL * max(1.0, row.limit)
         assert row.shadow_price >= -TOL
-    budget = r.budget
+    budget = tables["budget"]
     for row in budget.itertuples():
         if not np.isnan(row.limit):
             assert row.spend <= row.limit + TOL * max(1.0, row.limit)
     # the cost table (fixed O&M on all capacity, residual included) adds up to the objective
-    objective = r.costs["discounted"].sum()
-    assert abs(objective - r.objective) <= 1e-6 * max(1.0, abs(r.objective))
+    total_cost = tables["costs"]["discounted"].sum()
+    assert abs(total_cost - objective) <= 1e-6 * max(1.0, abs(objective))
