@@ -121,27 +121,29 @@ def load(lp: LinearProgram, options: SolveOptions) -> Handoff:
         h.setOptionValue("threads", int(options.threads))
     if options.time_limit is not None:
         h.setOptionValue("time_limit", float(options.time_limit))
-    model = highspy.HighsLp()
-    model.num_col_ = n
-    model.num_row_ = lp.row_lower.size
-    model.col_cost_ = lp.c
-    model.col_lower_ = lp.lower
-    model.col_upper_ = lp.upper
-    model.row_lower_ = lp.row_lower
-    model.row_upper_ = lp.row_upper
-    model.offset_ = lp.offset
-    rowwise = isinstance(lp.A, sp.csr_array)
-    model.a_matrix_.format_ = (
-        highspy.MatrixFormat.kRowwise if rowwise else highspy.MatrixFormat.kColwise
+    rowwise = lp.A.format == "csr"
+    fmt = highspy.MatrixFormat.kRowwise if rowwise else highspy.MatrixFormat.kColwise
+    integrality = np.zeros(n, dtype=np.int32)  # HiGHS reads n values whatever the length
+    integrality[lp.integer] = int(highspy.HighsVarType.kInteger)
+    status = h.passModel(  # numpy arrays straight into HiGHS: no per-attribute conversion
+        n,
+        lp.row_lower.size,
+        int(lp.A.nnz),
+        int(fmt),
+        int(highspy.ObjSense.kMinimize),
+        float(lp.offset),
+        np.ascontiguousarray(lp.c, dtype=float),
+        np.ascontiguousarray(lp.lower, dtype=float),
+        np.ascontiguousarray(lp.upper, dtype=float),
+        np.ascontiguousarray(lp.row_lower, dtype=float),
+        np.ascontiguousarray(lp.row_upper, dtype=float),
+        lp.A.indptr.astype(np.int32),
+        lp.A.indices.astype(np.int32),
+        np.ascontiguousarray(lp.A.data, dtype=float),
+        integrality,
     )
-    model.a_matrix_.start_ = lp.A.indptr
-    model.a_matrix_.index_ = lp.A.indices
-    model.a_matrix_.value_ = lp.A.data
-    if lp.integer.size:
-        kinds = np.full(n, highspy.HighsVarType.kContinuous)
-        kinds[lp.integer] = highspy.HighsVarType.kInteger
-        model.integrality_ = kinds.tolist()
-    h.passModel(model)
+    if status == highspy.HighsStatus.kError:
+        raise RuntimeError("HiGHS refused the model (passModel returned an error)")
     return Handoff(h, lp.col_pos, lp.row_pos, lp.integer, lp.row_lower.size, n, int(lp.A.nnz))
 
 
