@@ -61,13 +61,15 @@ class Model:
     def add_rows(self, entry: Entry, rows: Rows) -> None:
         """Keep the rows of a family; a row without variables is dropped if it holds and
         recorded in `infeasible_rows` if it does not."""
-        A = rows.lin.A.tocsr()
-        A.sum_duplicates()
-        A.eliminate_zeros()
+        lin = rows.lin
         n_lp = self.n_lp
-        lp = sp.csr_array(A[:, :n_lp]) if n_lp < A.shape[1] else A
+        in_lp = lin.cols < n_lp
+        shape = (lin.n_rows, n_lp)
+        lp = sp.csr_array((lin.vals[in_lp], (lin.rows[in_lp], lin.cols[in_lp])), shape=shape)
+        lp.sum_duplicates()
+        lp.eliminate_zeros()
         keep = np.ones(len(rows.keys), dtype=bool) if rows.keep is None else rows.keep
-        bound = rows.rhs - rows.lin.const
+        bound = rows.rhs - lin.const
         empty = np.diff(lp.indptr) == 0
         gap = bound[keep & empty]
         wrong = {">=": gap > TOL, "<=": gap < -TOL, "==": np.abs(gap) > TOL}[entry.sense]
@@ -76,18 +78,25 @@ class Model:
             for key, miss in zip(tuples, np.abs(gap[wrong]).tolist(), strict=True):
                 self.infeasible_rows.append((entry.name, key, miss))
         kept = np.flatnonzero(keep & ~empty)
+        every = kept.size == lin.n_rows
         self.blocks[entry.name] = Block(
             entry.name,
             entry.name,
             entry.sense,
-            rows.keys.take(kept),
-            sp.csr_array(lp[kept]),
+            rows.keys if every else rows.keys.take(kept),
+            lp if every else sp.csr_array(lp[kept]),
             bound[kept],
             kept,
             len(rows.keys),
         )
-        if n_lp < A.shape[1]:
-            self.shadow[entry.name] = sp.csr_array(A[kept][:, n_lp:])
+        if not in_lp.all():  # coefficients on the builds the lead time keeps out of the LP
+            position = np.full(lin.n_rows, -1, dtype=np.int64)
+            position[kept] = np.arange(kept.size)
+            out = ~in_lp & (position[lin.rows] >= 0)
+            self.shadow[entry.name] = sp.csr_array(
+                (lin.vals[out], (position[lin.rows[out]], lin.cols[out] - n_lp)),
+                shape=(kept.size, self.data.n_cols - n_lp),
+            )
 
     def reduced_costs(self, lp: np.ndarray, duals: dict[str, np.ndarray]) -> np.ndarray:
         """Reduced cost c - A^T y of every model column: HiGHS's for the LP columns (`lp`),

@@ -59,11 +59,15 @@ def cost_blocks(d: ModelData) -> list[CostBlock]:
 
 def objective(d: ModelData) -> tuple[np.ndarray, float]:
     """Discounted cost per unit of each column, and the constant (fixed O&M of residuals)."""
-    c = np.zeros(d.n_cols)
+    cols, vals = [], []
     constant = 0.0
     for block in cost_blocks(d):
         df = np.tile(d.df, len(block.regions))
         lin = block.lin
-        c += np.bincount(lin.cols, lin.vals * df[lin.rows], minlength=d.n_cols)
+        cols.append(lin.cols)
+        vals.append(lin.vals * df[lin.rows])
         constant += float(df @ lin.const)
+    if not cols:
+        return np.zeros(d.n_cols), constant
+    c = np.bincount(np.concatenate(cols), np.concatenate(vals), minlength=d.n_cols)
     return c, constant
