@@ -35,52 +35,39 @@ def _peak_mb() -> float:
 
 
 def child_planner(path: str, out: str) -> dict:
-    """The planner end to end, split into stages (runs in a child process)."""
-    from planner import SolveOptions, assemble, load_instance, prepare
-    from planner.results.base import Results
+    """The planner end to end through its one pipeline (runs in a child process): load,
+    build, hand-off, solve and extract from the summary's times, then write (CSV)."""
+    from planner import load_instance, solve
     from planner.results.io import write_results
-    from planner.results.tables import extract
-    from planner.solver.handoff import direct_lp
-    from planner.solver.highs import load, run
 
-    times = {}
-    t = time.perf_counter()
+    start = time.perf_counter()
     inst = load_instance(path)
-    times["load"] = time.perf_counter() - t
-    t = time.perf_counter()
-    model = assemble(prepare(inst))
-    times["build"] = time.perf_counter() - t
-    t = time.perf_counter()
-    hand = load(direct_lp(model), SolveOptions())
-    times["handoff"] = time.perf_counter() - t
-    t = time.perf_counter()
-    sol = run(hand)
-    times["solve"] = time.perf_counter() - t
-    t = time.perf_counter()
-    tables = extract(model, sol)
-    times["extract"] = time.perf_counter() - t
-    t = time.perf_counter()
-    results = Results(sol.status, sol.objective, {"source": path}, tables)
+    times = {"load": time.perf_counter() - start}
+    results = solve(inst)
+    times.update({k: v for k, v in results.summary["times"].items()})
+    start = time.perf_counter()
     write_results(results, out, ("csv",), force=True)
-    times["write"] = time.perf_counter() - t
+    times["write"] = time.perf_counter() - start
+    s = results.summary
     return {
         "times": times,
-        "objective": sol.objective,
-        "status": sol.status,
-        "columns": hand.n_cols,
-        "rows": hand.n_rows,
-        "nonzeros": hand.n_nonzeros,
+        "objective": results.objective,
+        "status": results.status,
+        "columns": s["columns"],
+        "rows": s["rows"],
+        "nonzeros": s["nonzeros"],
         "peak_mb": _peak_mb(),
     }
 
 
 def child_mps(path: str, mps: str) -> dict:
-    """Write the planner's LP as MPS (not timed)."""
-    from planner import SolveOptions, assemble, load_instance, prepare
+    """Write the planner's LP (the model `planner.solve` builds) as MPS (not timed)."""
+    from planner import SolveOptions, load_instance
+    from planner.solver.api import build
     from planner.solver.handoff import direct_lp
     from planner.solver.highs import load
 
-    hand = load(direct_lp(assemble(prepare(load_instance(path)))), SolveOptions())
+    hand = load(direct_lp(build(load_instance(path))), SolveOptions())
     hand.highs.writeModel(mps)
     return {}
 
@@ -153,20 +140,34 @@ def report(name: str, r: dict) -> None:
     print(f"HiGHS alone: {hs}; total {r['highs_total']:.2f}s, peak {h['peak_mb']:.0f} MB")
     print(
         f"ratios     : time {r['time_ratio']:.3f}x, memory {r['memory_ratio']:.3f}x; "
-        f"overhead {r['overhead']:.2f}s; objective gap {r['objective_gap']:.1e}"
+        f"overhead {r['overhead']:.2f}s = {r['overhead'] / p['times']['solve']:.1%} of the "
+        f"planner's solve; objective gap {r['objective_gap']:.1e}"
     )
 
 
-def generated(regions: int, years: int, techs: int, tmp: str) -> str:
-    """Write a generated instance (scripts/gen_instance.py) to a YAML file."""
+def generated(regions: int, years: int, techs: int, tmp: str, **options: object) -> str:
+    """Write a generated instance (scripts/gen_instance.py, with its feature options) to a
+    YAML file."""
     sys.path.insert(0, str(ROOT / "scripts"))
     import yaml
     from gen_instance import generate
 
     path = os.path.join(tmp, f"gen_{regions}x{years}x{techs}.yaml")
     with open(path, "w") as f:
-        yaml.safe_dump(generate(regions, years, techs, seed=1), f, sort_keys=False)
+        yaml.safe_dump(generate(regions, years, techs, seed=1, **options), f, sort_keys=False)
     return path
+
+
+def gen_options(args: argparse.Namespace) -> dict[str, object]:
+    """The generator's feature options from the command line."""
+    return {
+        "slices": tuple(args.slices) if args.slices else None,
+        "storage": args.storage,
+        "reserve": args.reserve,
+        "flexibility": args.flexibility,
+        "scenarios": args.scenarios,
+        "links": not args.no_links,
+    }
 
 
 def startup() -> None:
@@ -198,6 +199,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("instance", nargs="?", help="instance YAML")
     parser.add_argument("--gen", nargs=3, type=int, metavar=("REGIONS", "YEARS", "TECHS"))
+    parser.add_argument("--slices", nargs=2, type=int, metavar=("PERIODS", "SLICES"))
+    parser.add_argument("--storage", action="store_true")
+    parser.add_argument("--reserve", action="store_true")
+    parser.add_argument("--flexibility", action="store_true")
+    parser.add_argument("--scenarios", type=int, default=0, help="two-stage cases")
+    parser.add_argument("--no-links", action="store_true", help="no trade: an easy LP")
     parser.add_argument("--scaling", action="store_true", help="four sizes and the fitted exponent")
     parser.add_argument("--startup", action="store_true", help="time `planner solve base.yaml`")
     parser.add_argument(
@@ -216,7 +223,8 @@ def main() -> None:
         if args.instance:
             report(args.instance, measure(args.instance, args.parallel))
         if args.gen:
-            report("generated", measure(generated(*args.gen, tmp), args.parallel))
+            path = generated(*args.gen, tmp, **gen_options(args))
+            report("generated", measure(path, args.parallel))
         if args.scaling:
             rows = []
             for size in SCALING:

@@ -6,7 +6,7 @@ from __future__ import annotations
 from time import perf_counter
 
 from planner.instance.schema import Instance
-from planner.model.assemble import assemble
+from planner.model.assemble import Model, assemble
 from planner.model.data import prepare
 from planner.model.stochastic import combine
 from planner.results.base import Results
@@ -34,11 +34,19 @@ def solve(
     if fs is not None and fs.mode == "myopic":
         return solve_myopic(instance, options, progress)
     start = perf_counter()
-    model = combine(instance) if instance.scenarios is not None else assemble(prepare(instance))
+    model = build(instance)
     results = solve_model(model, options, session, build_time=perf_counter() - start)
     if instance.scenarios is not None and evpi and results.optimal:
         wait_and_see(instance, results, options)
     return results
+
+
+def build(instance: Instance) -> Model:
+    """The model of a perfect-foresight instance: the two-stage programme of its scenarios,
+    or the deterministic model."""
+    if instance.scenarios is not None:
+        return combine(instance)
+    return assemble(prepare(instance))
 
 
 def wait_and_see(instance: Instance, results: Results, options: SolveOptions) -> None:
