@@ -57,12 +57,15 @@ def cost_blocks(d: ModelData) -> list[CostBlock]:
     return blocks
 
 
-def objective(d: ModelData) -> tuple[np.ndarray, float]:
-    """Discounted cost per unit of each column, and the constant (fixed O&M of residuals)."""
+def objective(d: ModelData, until: int | None = None) -> tuple[np.ndarray, float]:
+    """Discounted cost per unit of each column, and the constant (fixed O&M of residuals);
+    with `until`, only the cost terms of the years up to it (a myopic window's objective:
+    its annuities cut at its last year, §16)."""
     cols, vals = [], []
     constant = 0.0
+    discount = d.df if until is None else np.where(d.years <= until, d.df, 0.0)
     for block in cost_blocks(d):
-        df = np.tile(d.df, len(block.regions))
+        df = np.tile(discount, len(block.regions))
         lin = block.lin
         cols.append(lin.cols)
         vals.append(lin.vals * df[lin.rows])

@@ -15,14 +15,16 @@ def max_violation(model: Model, x: np.ndarray) -> float:
     `x` holds the LP columns."""
     worst = 0.0
     for block in model.blocks.values():
-        if not len(block):
+        held = np.isfinite(block.rhs)  # an infinite right-hand side: a row set free
+        if not held.any():
             continue
-        body = block.A @ x
-        scale = np.maximum(1.0, np.abs(block.rhs))
+        body = (block.A @ x)[held]
+        rhs = block.rhs[held]
+        scale = np.maximum(1.0, np.abs(rhs))
         if block.sense in (">=", "=="):
-            worst = max(worst, float(np.max((block.rhs - body) / scale)))
+            worst = max(worst, float(np.max((rhs - body) / scale)))
         if block.sense in ("<=", "=="):
-            worst = max(worst, float(np.max((body - block.rhs) / scale)))
+            worst = max(worst, float(np.max((body - rhs) / scale)))
     if x.size:
         for gap, bound in ((model.lower - x, model.lower), (x - model.upper, model.upper)):
             finite = np.isfinite(bound)

@@ -24,6 +24,9 @@ class SolveOptions:
     threads: int | None = None
     """HiGHS's threads (None: its default). The setting is process-wide in HiGHS: keep one
     value per process."""
+    reuse_windows: bool = True
+    """Myopic foresight: keep one HiGHS model warm across windows (True) or build and
+    solve each window afresh (False); see docs/performance.md."""
     tables: tuple[str, ...] | None = None
     """The result tables to build (None: every table). A sweep point builds only those
     its row reads; the numbers are the same."""

@@ -163,9 +163,11 @@ def _finish(
         tables = extract(model, sol, options.tables)
         times["extract"] = perf_counter() - start
         summary["objective_horizon"] = horizon_cost(model, sol, tables)
-        summary.update(_headline(_within_horizon(tables)))
+        if {"schedule", "commodities", "resources"} <= set(tables):
+            summary.update(_headline(_within_horizon(tables)))
     summary["times"] = times
-    return Results(status, sol.objective, summary, tables, info, sol.x if tables else None)
+    x = sol.x if summary["solution"] != "none" else None
+    return Results(status, sol.objective, summary, tables, info, x)
 
 
 def _solution_word(has_solution: bool, status: str) -> str:
