@@ -14,6 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import pandas as pd
 import scipy.sparse as sp
 
 from planner.instance.schema import Instance
@@ -37,23 +38,26 @@ class StochasticModel(Model):
 
 
 def _share(models: dict[str, Model], branch: int) -> tuple[dict[str, np.ndarray], int, int]:
-    """The programme's column of every case LP column; first-stage ones shared by id."""
-    shared: dict[int, int] = {}
-    for m in models.values():
-        ids = column_ids(m.data)[: m.n_lp]
-        for i in ids[m.data.col_tau[: m.n_lp] < branch].tolist():
-            shared.setdefault(i, len(shared))
-    columns = {}
-    next_col = len(shared)
+    """The programme's column of every case LP column: first-stage ones (τ < branch)
+    shared by id, numbered in order of first appearance; then each case's own columns."""
+    ids, first = {}, {}
     for case, m in models.items():
-        ids = column_ids(m.data)[: m.n_lp]
-        first = m.data.col_tau[: m.n_lp] < branch
-        cols = np.empty(m.n_lp, dtype=np.int64)
-        cols[first] = [shared[i] for i in ids[first].tolist()]
-        cols[~first] = np.arange(next_col, next_col + int((~first).sum()))
-        next_col += int((~first).sum())
+        ids[case] = column_ids(m.data)[: m.n_lp]
+        first[case] = m.data.col_tau[: m.n_lp] < branch
+    codes, uniques = pd.factorize(np.concatenate([ids[c][first[c]] for c in models]))
+    n_shared = len(uniques)
+    columns = {}
+    next_col, offset = n_shared, 0
+    for case in models:
+        cols = np.empty(ids[case].size, dtype=np.int64)
+        count = int(first[case].sum())
+        cols[first[case]] = codes[offset : offset + count]
+        offset += count
+        own = int((~first[case]).sum())
+        cols[~first[case]] = np.arange(next_col, next_col + own)
+        next_col += own
         columns[case] = cols
-    return columns, len(shared), next_col
+    return columns, n_shared, next_col
 
 
 def _bounds(sm: StochasticModel, n: int, n_shared: int) -> None:
