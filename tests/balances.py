@@ -516,7 +516,8 @@ def _first_stage(inst: Instance, r: Results, branch: int) -> None:
     assert ((decided < branch) == (sched["build_stage"] == "first")).all()
     first = sched[sched["build_stage"] == "first"]
     spread = first.groupby(["technology", "region", "year"])["build"].agg(["min", "max"])
-    assert (spread["max"] - spread["min"]).abs().max() <= TOL * max(1.0, spread["max"].abs().max())
+    gap = (spread["max"] - spread["min"]).abs()
+    assert (gap <= TOL * np.maximum(1.0, spread["max"].abs())).all(), "first-stage builds"
     for name, keys, fields in (
         ("schedule", ["technology", "region", "year"], ["build", "activity"]),
         ("commodities", ["commodity", "region", "year"], ["production", "unserved"]),
