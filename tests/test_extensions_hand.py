@@ -145,6 +145,28 @@ def test_slice_link_capacity_is_a_yearly_amount_spread_by_weight() -> None:
     assert row(r.flows, link="ab")["sent"] == pytest.approx(2.0)
 
 
+def test_slice_technology_annual_activity_meets_annual_limits_and_inputs() -> None:
+    # Flat demand 10 (5 per slice). Gas (capex 1) burns 1 fuel (an annual commodity made by a
+    # well at vom 2) per unit and may run 8 a year (max_activity bounds the sum of its
+    # slices); `dear` (capex 10) covers the rest. A unit of gas per slice costs 1 / 0.5 + 2 =
+    # 4 against dear's 20: gas runs 4 and 4 (Cap 8, 8; fuel 8 * 2 = 16), dear 1 and 1 (Cap 2,
+    # 20). Total 44.
+    inst = day_night()
+    inst["commodities"]["fuel"] = {"layer": "energy", "unit": "u"}
+    well = {"layer": "energy", "output": "fuel", "output_per_capacity": 1.0, "lifetime": 1}
+    inst["technologies"] = {
+        "gas": plant(1, max_activity=8, inputs={"per_activity": {"fuel": 1.0}}),
+        "dear": plant(10),
+        "well": {**well, "variable_om": 2},
+    }
+    r = run(inst)
+    assert r.objective == pytest.approx(44.0)
+    gas = r.dispatch[r.dispatch["technology"] == "gas"]["activity"]
+    assert gas.tolist() == pytest.approx([4.0, 4.0])
+    fuel = row(r.commodities, commodity="fuel")
+    assert (fuel["production"], fuel["consumption"]) == pytest.approx((8.0, 8.0))
+
+
 # --- §12 storage ---------------------------------------------------------------------------
 
 
@@ -199,6 +221,17 @@ def test_storage_charge_bound_and_lossless_cycle() -> None:
     assert r.objective == pytest.approx(40.0)
     day = row(r.dispatch, technology="battery", slice="day")
     assert (day["charge"], day["state_of_charge"]) == pytest.approx((5.0, 5 / 365))
+
+
+def test_storage_variable_cost_and_inputs_follow_discharge() -> None:
+    # The first storage instance with a discharge cost of 1 and 0.5 water (a resource) per
+    # unit discharged: 61.3889 + 5 * 1, and 2.5 water (not 0.5 * 6.9444 charged).
+    inst = solar_and_battery(duration=8, efficiency_charge=0.9, efficiency_discharge=0.8)
+    inst["technologies"]["battery"].update(variable_om=1, inputs={"per_activity": {"water": 0.5}})
+    inst["resources"] = {"water": {"unit": "m3"}}
+    r = run(inst)
+    assert r.objective == pytest.approx(37.5 + 2 * (5 + 5 / 0.72) + 5.0)
+    assert row(r.resources, resource="water")["use"] == pytest.approx(2.5)
 
 
 def test_storage_availability_limits_discharge_only() -> None:
@@ -381,6 +414,20 @@ def test_flexible_load_shifts_and_curtails() -> None:
     r = run(flexible_instance(shift=0.2, curtail=0.1, curtail_max=0.05, curtail_cost=1.0))
     assert r.objective == pytest.approx(236.5)
     assert row(r.dispatch, technology="gpu", slice="night")["curtailed"] == pytest.approx(0.5)
+
+
+def test_flexible_bounds_follow_the_use_profile() -> None:
+    # The GPU's use spread by use_profile [3, 1]: u = 7.5 by day and 2.5 by night, so shift 0.2
+    # moves at most 0.2 * 2.5 = 0.5 out of the night (not 0.2 * 5): night 2.0 -> gas Cap 4
+    # (120) running 2 (8); day 8 -> solar Cap 16 (16). Total 144.
+    inst = flexible_instance(shift=0.2)
+    inst["time"]["profiles"]["office"] = {"day": [3.0, 1.0]}
+    inst["technologies"]["gpu"]["use_profile"] = "office"
+    r = run(inst)
+    assert r.objective == pytest.approx(144.0)
+    gpu = r.dispatch[r.dispatch["technology"] == "gpu"].set_index("slice")
+    assert gpu["use"].to_dict() == pytest.approx({"day": 8.0, "night": 2.0})
+    assert gpu.loc["night", "shifted_down"] == pytest.approx(0.5)
 
 
 def test_flexibility_covers_per_capacity_use() -> None:
