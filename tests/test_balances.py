@@ -74,11 +74,45 @@ def test_the_rebuild_catches_a_changed_value(featured, table, column):
         check_balances(inst, Results(r.status, r.objective, r.summary, tables))
 
 
-def test_two_stage_programme_balances_per_scenario():
+@pytest.fixture(scope="module")
+def two_stage() -> tuple[Instance, Results]:
     data = generate(2, 3, 2, seed=1, extend_years=1, scenarios=2, risk=0.3, **SLICED)
     inst = validate_instance(data)
     r = solve(inst)
     assert r.status == "optimal"
-    assert set(r.schedule["scenario"]) == set(data["scenarios"]["cases"])
+    return inst, r
+
+
+def test_two_stage_programme_balances_per_scenario(two_stage):
+    inst, r = two_stage
+    assert set(r.schedule["scenario"]) == set(inst.scenarios.cases)
     assert r.dispatch["charge"].fillna(0).max() > 0
+    check_balances(inst, r)
+
+
+@pytest.mark.parametrize("what", ["first-stage build", "objective"])
+def test_the_two_stage_rebuild_catches_a_changed_value(two_stage, what):
+    # a first-stage build that differs between the cases, or an objective that is not
+    # (1 - ω) Σ p_s Z_s + ω CVaR, must break a check
+    inst, r = two_stage
+    tables = copy.deepcopy(r.tables)
+    objective = r.objective
+    if what == "objective":
+        objective *= 1 + 1e-4
+    else:
+        sched = tables["schedule"]
+        first = sched[(sched["build_stage"] == "first") & (sched["build"] > 0)]
+        sched.loc[first.index[0], "build"] *= 1.01
+    with pytest.raises(AssertionError):
+        check_balances(inst, Results(r.status, objective, r.summary, tables))
+
+
+def test_myopic_last_window_balances():
+    # the last window's tables, with every earlier decision fixed in them
+    data = generate(2, 4, 1, seed=1, min_limits=True, extend_years=1, **SLICED)
+    data["foresight"] = {"mode": "myopic", "window": 2, "step": 1}
+    inst = validate_instance(data)
+    r = solve(inst)
+    assert r.status == "optimal"
+    assert len(r.summary["foresight"]["windows"]) == 3
     check_balances(inst, r)
