@@ -621,6 +621,22 @@ def test_myopic_window_fixes_earlier_decisions() -> None:
     assert windows(run(inst)) == pytest.approx([40.0, 80.0])
 
 
+def test_an_infeasible_window_ends_the_myopic_solve() -> None:
+    # The lead-time choice with g unavailable in 2027 (max_build 0): window 1 builds g for 2026
+    # (100) and cannot see late's 2027 build, so window 2 has no way to serve 2027's hard
+    # demand: infeasible, and so is the solve.
+    inst = lead_time_choice()
+    inst["technologies"]["t"]["max_build"] = {2026: 100, 2027: 0}
+    inst["foresight"] = {"mode": "myopic", "window": 1, "step": 1}
+    r = solve(validate_instance(inst))
+    assert r.status == "infeasible"
+    found = [(w["status"], w["objective"]) for w in r.summary["foresight"]["windows"]]
+    assert found == [("optimal", pytest.approx(100.0)), ("infeasible", None)]
+    # with perfect foresight late is built for 2027: 100 + 10
+    del inst["foresight"]
+    assert objective(inst) == pytest.approx(110.0)
+
+
 def test_myopic_end_effects_apply_to_the_last_window_only() -> None:
     # Capex 100, lifetime 4, rate 0 (annuity 250 a year for B = 10), 2026-2027 extended by 2,
     # windows of one year. Window 1 (2026, no extension): 250. Window 2 (2026-2029): the fixed
@@ -664,8 +680,25 @@ def test_two_stage_hedge_z_ws_and_evpi() -> None:
     # 1 / 0.7 per unit of the case.
     prices = r.commodities[r.commodities["year"] == 2027].set_index("scenario")["price"]
     assert prices.to_dict() == pytest.approx({"boom": 10.0, "bust": 1 / 0.7})
+    # In 2026 both cases' balances hold the same shared columns, so the dual may be split
+    # between them in any way; weighted by p_s the price is a unit of g, 10.
+    first = r.commodities[r.commodities["year"] == 2026].set_index("scenario")["price"]
+    assert 0.3 * first["boom"] + 0.7 * first["bust"] == pytest.approx(10.0)
     # Without evpi no case is solved alone.
     assert "wait_and_see" not in run(hedge()).summary["scenarios"]
+
+
+def test_two_stage_prices_are_in_each_years_money() -> None:
+    # The hedge discounted at 10 % (the technologies' own rate 0: CRF 1): 100 + 65 / 1.1 =
+    # 159.0909, and the 2027 prices are still 10 (boom) and 1 / 0.7 (bust): dual / (p_s df).
+    inst = hedge()
+    inst["discount_rate"] = 0.1
+    for tech in inst["technologies"].values():
+        tech["discount_rate"] = 0.0
+    r = run(inst)
+    assert r.objective == pytest.approx(100 + 65 / 1.1)
+    prices = r.commodities[r.commodities["year"] == 2027].set_index("scenario")["price"]
+    assert prices.to_dict() == pytest.approx({"boom": 10.0, "bust": 1 / 0.7})
 
 
 def test_two_stage_cvar_weight() -> None:
