@@ -31,7 +31,7 @@ from test_reference_oracle import (
 )
 from typer.testing import CliRunner
 
-from planner import Results, solve, validate_instance
+from planner import Results, load_instance, solve, validate_instance
 from planner.cli import app
 
 
@@ -269,6 +269,26 @@ def test_storage_cycles_within_each_period() -> None:
     # the state after each day is one occurrence's night energy, empty after each night
     assert battery["state_of_charge"].tolist() == pytest.approx(
         [120 / 8760, 0.0, 40 / 8760, 0.0], abs=1e-12
+    )
+
+
+def test_slices_keep_the_order_of_the_file(tmp_path: Path) -> None:
+    # Slices written night (16 h) then day (8 h), solar [0, 1]: w = 2/3 and 1/3, demand 6.6667
+    # by night and 3.3333 by day. The battery (8 h, 0.9 / 0.8) discharges 6.6667 at night,
+    # charged Q = 6.6667 / 0.72 = 9.2593 by day; the charge bound Q <= w_day Cap binds (Cap
+    # 27.7778 against 25 for the energy, 10 for discharge): 55.5556. Solar makes 3.3333 +
+    # 9.2593 <= Cap / 3 -> 37.7778. Total 93.3333. Read in sorted order, solar would shine in
+    # the long slice instead.
+    inst = solar_and_battery(duration=8, efficiency_charge=0.9, efficiency_discharge=0.8)
+    inst["time"]["periods"]["day"]["slices"] = {"night": 16, "day": 8}
+    inst["time"]["profiles"]["sun"] = {"day": [0.0, 1.0]}
+    path = tmp_path / "order.yaml"
+    path.write_text(yaml.safe_dump(inst, sort_keys=False))
+    r = solve(load_instance(path))
+    assert r.objective == pytest.approx(2 * 25 / 0.9 + 3 * (10 / 3 + 20 / 3 / 0.72))
+    assert r.slices["slice"].tolist() == ["night", "day"]
+    assert row(r.dispatch, technology="battery", slice="day")["charge"] == pytest.approx(
+        20 / 3 / 0.72
     )
 
 
@@ -686,6 +706,19 @@ def test_two_stage_hedge_z_ws_and_evpi() -> None:
     assert 0.3 * first["boom"] + 0.7 * first["bust"] == pytest.approx(10.0)
     # Without evpi no case is solved alone.
     assert "wait_and_see" not in run(hedge()).summary["scenarios"]
+
+
+def test_a_shared_first_stage_build_meets_every_cases_bounds() -> None:
+    # The hedge with late's max_build set to 3 in case bust only: the shared B_late[2027] must
+    # meet both cases' bounds, b <= 3 (MODEL.md §19.11): 100 + 4 * 3 + 0.3 * 10 * 17 +
+    # 0.7 * 10 * 2 = 177.
+    inst = hedge()
+    change = {"path": "technologies.late.max_build", "set": 3}
+    inst["scenarios"]["cases"]["bust"]["changes"].append(change)
+    r = run(inst, balances=False)  # (the rebuild reads max_build from the instance)
+    assert r.objective == pytest.approx(177.0)
+    late = r.schedule[(r.schedule["technology"] == "late") & (r.schedule["year"] == 2027)]
+    assert late["build"].tolist() == pytest.approx([3.0, 3.0])
 
 
 def test_two_stage_prices_are_in_each_years_money() -> None:
