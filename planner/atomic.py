@@ -7,10 +7,40 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
+from types import FrameType
 
 HELD = (signal.SIGINT, signal.SIGTERM)
+
+
+class Swapped(KeyboardInterrupt):
+    """A stop that came while a directory swap was finishing: the new directory is in place."""
+
+
+@contextmanager
+def deferred(stop: type[KeyboardInterrupt] = KeyboardInterrupt) -> Iterator[None]:
+    """Run the block with SIGINT/SIGTERM recorded, not acted on; raise `stop` after it if one
+    came. (Python-level handlers, as signals may reach any of HiGHS's threads and only the
+    main thread runs handlers; outside the main thread the block runs as is.)"""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+
+    def record(signum: int, frame: FrameType | None) -> None:
+        caught.append(signum)
+
+    previous = {s: signal.signal(s, record) for s in HELD}
+    try:
+        yield
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    if caught:
+        raise stop
 
 
 def fsync_dir(directory: Path) -> None:
@@ -64,21 +94,19 @@ def restore_interrupted(target: Path) -> None:
 
 def replace_dir(staging: Path, target: Path) -> None:
     """Replace directory `target` by `staging` (whose files are flushed here): two renames
-    with SIGINT/SIGTERM held back in between, so an interruption leaves the old directory
-    or the new one, never neither."""
+    and the old directory's removal with SIGINT/SIGTERM deferred, so an interruption leaves
+    the old directory or the new one, never neither and no leftovers; a stop that came
+    meanwhile is raised after, as `Swapped`."""
     for path in staging.iterdir():
         fsync_file(path)
     fsync_dir(staging)
     backup = backup_of(target)
-    if backup.exists():
-        shutil.rmtree(backup)
-    signal.pthread_sigmask(signal.SIG_BLOCK, HELD)
-    try:
+    with deferred(Swapped):
+        if backup.exists():
+            shutil.rmtree(backup)
         if target.exists():
             target.rename(backup)
         os.replace(staging, target)
-    finally:
-        signal.pthread_sigmask(signal.SIG_UNBLOCK, HELD)
-    fsync_dir(target.parent)
-    if backup.exists():
-        shutil.rmtree(backup)
+        fsync_dir(target.parent)
+        if backup.exists():
+            shutil.rmtree(backup)

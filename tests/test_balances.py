@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
+import copy
+import sys
 from pathlib import Path
 
 import pytest
 from balances import check_balances
 
-from planner import load_instance, solve
+from planner import Instance, Results, load_instance, solve, validate_instance
 
-INSTANCES = sorted((Path(__file__).parent.parent / "instances").glob("*.yaml"))
+ROOT = Path(__file__).parent.parent
+INSTANCES = sorted((ROOT / "instances").glob("*.yaml"))
+sys.path.insert(0, str(ROOT / "scripts"))
+from gen_instance import generate  # noqa: E402
 
 
 @pytest.mark.parametrize("path", INSTANCES, ids=lambda p: p.stem)
@@ -17,4 +22,97 @@ def test_shipped_instances_balance(path):
     inst = load_instance(path)
     r = solve(inst)
     assert r.status == "optimal"
+    check_balances(inst, r)
+
+
+SLICED = {"slices": (2, 3), "storage": True, "reserve": True, "flexibility": True}
+
+
+@pytest.fixture(scope="module")
+def featured() -> tuple[Instance, Results]:
+    """Time slices, storage, a reserve margin, flexible load (with a use_profile on some
+    users), minimum limits and end effects in one generated instance."""
+    data = generate(2, 3, 2, seed=1, min_limits=True, extend_years=2, **SLICED)
+    inst = validate_instance(data)
+    r = solve(inst)
+    assert r.status == "optimal"
+    return inst, r
+
+
+def test_every_slice_feature_balances(featured):
+    inst, r = featured
+    assert {"slices", "dispatch"} <= set(r.tables)
+    dispatch = r.dispatch
+    # the instance exercises what the rebuild checks: storage cycling, shifting, a reserve
+    assert dispatch["charge"].fillna(0).max() > 0
+    assert dispatch["shifted_up"].fillna(0).max() > 0
+    assert dispatch["curtailed"].fillna(0).max() > 0
+    assert r.slices["capacity_price"].max() > 0
+    assert any(t.use_profile for t in inst.technologies.values())
+    check_balances(inst, r)
+
+
+@pytest.mark.parametrize(
+    ("table", "column"),
+    [
+        ("slices", "consumption"),
+        ("slices", "weight"),
+        ("dispatch", "state_of_charge"),
+        ("dispatch", "shifted_up"),
+        ("dispatch", "activity"),
+        ("slices", "required_firm"),
+    ],
+)
+def test_the_rebuild_catches_a_changed_value(featured, table, column):
+    # one value moved by 1 % (at least 1e-3) where it is not zero must break a check
+    inst, r = featured
+    tables = copy.deepcopy(r.tables)
+    frame = tables[table]
+    i = frame[column].fillna(0).abs().idxmax()
+    frame.loc[i, column] += max(0.01 * abs(frame.loc[i, column]), 1e-3)
+    with pytest.raises(AssertionError):
+        check_balances(inst, Results(r.status, r.objective, r.summary, tables))
+
+
+@pytest.fixture(scope="module")
+def two_stage() -> tuple[Instance, Results]:
+    data = generate(2, 3, 2, seed=1, extend_years=1, scenarios=2, risk=0.3, **SLICED)
+    inst = validate_instance(data)
+    r = solve(inst)
+    assert r.status == "optimal"
+    return inst, r
+
+
+def test_two_stage_programme_balances_per_scenario(two_stage):
+    inst, r = two_stage
+    assert set(r.schedule["scenario"]) == set(inst.scenarios.cases)
+    assert r.dispatch["charge"].fillna(0).max() > 0
+    check_balances(inst, r)
+
+
+@pytest.mark.parametrize("what", ["first-stage build", "objective"])
+def test_the_two_stage_rebuild_catches_a_changed_value(two_stage, what):
+    # a first-stage build that differs between the cases, or an objective that is not
+    # (1 - ω) Σ p_s Z_s + ω CVaR, must break a check
+    inst, r = two_stage
+    tables = copy.deepcopy(r.tables)
+    objective = r.objective
+    if what == "objective":
+        objective *= 1 + 1e-4
+    else:
+        sched = tables["schedule"]
+        first = sched[(sched["build_stage"] == "first") & (sched["build"] > 0)]
+        sched.loc[first.index[0], "build"] *= 1.01
+    with pytest.raises(AssertionError):
+        check_balances(inst, Results(r.status, objective, r.summary, tables))
+
+
+def test_myopic_last_window_balances():
+    # the last window's tables, with every earlier decision fixed in them
+    data = generate(2, 4, 1, seed=1, min_limits=True, extend_years=1, **SLICED)
+    data["foresight"] = {"mode": "myopic", "window": 2, "step": 1}
+    inst = validate_instance(data)
+    r = solve(inst)
+    assert r.status == "optimal"
+    assert len(r.summary["foresight"]["windows"]) == 3
     check_balances(inst, r)

@@ -34,6 +34,7 @@ def validate_cmd(instance: InstanceArg) -> None:
     """Check an instance file and print its size and any warnings, without solving."""
     from planner.instance.schema import LAYERS
     from planner.model.data import prepare
+    from planner.solver.api import build
 
     inst = load(instance)
     data = prepare(inst)
@@ -48,7 +49,8 @@ def validate_cmd(instance: InstanceArg) -> None:
         if names:
             out.print(f"  {layer:<15} {', '.join(names)}")
     kind = "MILP" if any(t.unit_size is not None for t in data.techs) else "LP"
-    out.print(f"  {kind} with {data.n_lp:,} columns")
+    columns = data.n_lp if inst.scenarios is None else build(inst).n_lp
+    out.print(f"  {kind} with {columns:,} columns")
 
 
 def _formats(value: str) -> tuple[str, ...]:
@@ -88,6 +90,7 @@ def solve_cmd(
     threads: ThreadsOpt = None,
 ) -> None:
     """Solve an instance and write every result table plus summary.json into --out."""
+    from planner.atomic import Swapped
     from planner.instance.paths import ParamError, with_budget_total, with_foresight
     from planner.results.io import OutputError, check_target, write_results
     from planner.solver.api import solve
@@ -117,6 +120,9 @@ def solve_cmd(
         write_results(results, out_dir, formats, force=force)
     except OutputError as exc:
         fail(str(exc))
+    except Swapped:
+        err.print(f"[bold red]interrupted[/] after the results were written to {out_dir}")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
     except KeyboardInterrupt:
         err.print(
             f"[bold red]interrupted:[/] nothing was written; {out_dir} holds what it held before",

@@ -33,6 +33,7 @@ class ChangeError(ValueError):
         super().__init__(message)
         self.message = message
         self.fix = fix
+        self.change: int | None = None  # the index of the change that failed, once known
 
 
 @dataclass(frozen=True)
@@ -57,7 +58,17 @@ class Target:
 def _pick(word: str, known: list[str], what: str) -> str:
     close = difflib.get_close_matches(word, known, n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""
+    if not known:
+        return f"the instance has no {what} to change"
     return f"{hint}use one of the {what}: {', '.join(known[:20])}"
+
+
+SINGULAR = {
+    "commodities": "commodity",
+    "technologies": "technology",
+    "resources": "resource",
+    "links": "link",
+}
 
 
 def target(inst: Instance, path: str) -> Target:
@@ -77,7 +88,7 @@ def target(inst: Instance, path: str) -> Target:
     names = list(getattr(inst, section))
     if len(keys) < 3 or keys[1] not in names:
         word = keys[1] if len(keys) > 1 else ""
-        raise ChangeError(f"'{path}' names no {section[:-1]}", _pick(word, names, section))
+        raise ChangeError(f"'{path}' names no {SINGULAR[section]}", _pick(word, names, section))
     name, field = keys[1], ".".join(keys[2:])
     if section == "commodities":
         fields = ["demand", "reserve.margin", "reserve.peak_factor"]
@@ -163,10 +174,14 @@ def _valid(t: Target, out: np.ndarray) -> np.ndarray:
 def case_values(inst: Instance, case: str, years: np.ndarray) -> dict[Target, np.ndarray]:
     """Every parameter the case changes, evaluated with all its changes applied in order."""
     out: dict[Target, np.ndarray] = {}
-    for change in inst.scenarios.cases[case].changes if inst.scenarios else []:
+    for i, change in enumerate(inst.scenarios.cases[case].changes if inst.scenarios else []):
         t = target(inst, change.path)
         current = out.get(t)
         if current is None:
             current = evaluate(inst, t, _base(inst, t), years)
-        out[t] = apply(inst, t, current, change, years)
+        try:
+            out[t] = apply(inst, t, current, change, years)
+        except ChangeError as exc:
+            exc.change = i
+            raise
     return out

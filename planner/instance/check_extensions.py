@@ -319,7 +319,10 @@ def _scenarios(check: Checker) -> None:
             try:
                 case_values(inst, name, years)
             except ChangeError as exc:
-                check.problems.append(Problem(f"scenarios.cases.{name}", exc.message, exc.fix))
+                where = f"scenarios.cases.{name}" + (
+                    "" if exc.change is None else f".changes.{exc.change}"
+                )
+                check.problems.append(Problem(where, exc.message, exc.fix))
     y0, yn = inst.years.start, inst.years.end
     if sc.branch_year <= y0 or sc.branch_year > yn:
         shared = (
@@ -332,7 +335,9 @@ def _scenarios(check: Checker) -> None:
                 "scenarios.branch_year",
                 f"branch_year {sc.branch_year} lies outside {y0 + 1}..{yn}: the cases share "
                 f"{shared}",
-                f"set branch_year between {y0 + 1} and {yn} to hedge the first years",
+                f"set branch_year between {y0 + 1} and {yn} to hedge the first years"
+                if yn > y0
+                else "add years to the horizon: a one-year plan has no first stage to hedge",
             )
         )
 

@@ -1,6 +1,7 @@
 """Building a tidy table from parts in one go: the one home of how result tables become
-DataFrames. Text columns become categoricals (names repeat across rows: a table of a
-million rows holds each name once), integer columns with gaps become nullable integers."""
+DataFrames. Text columns are assembled as categoricals (names repeat across rows, so each
+is converted to text once, not once per row) and handed out as plain text; integer
+columns with gaps become nullable integers."""
 
 from __future__ import annotations
 
@@ -51,4 +52,10 @@ def stack(parts: Sequence[dict[str, Any]], columns: Sequence[str] | None = None)
     for name in INT_COLUMNS:
         if name in table and table[name].dtype.kind == "f":
             table[name] = pd.array(table[name], dtype="Int64")
+    for name in table.columns:  # names built as categoricals, handed out as plain text
+        column = table[name]
+        if isinstance(column.dtype, pd.CategoricalDtype):
+            names = np.append(np.asarray(column.cat.categories, dtype=object), None)
+            codes = column.cat.codes.to_numpy()  # -1 (missing) takes the None at the end
+            table[name] = pd.Series(names[codes], index=table.index, dtype=object)
     return table

@@ -78,9 +78,11 @@ def write_results(
         raise OutputError(f"unknown format {', '.join(unknown)}: use {', '.join(FORMATS)}")
     target.parent.mkdir(parents=True, exist_ok=True)
     check_target(target, str(results.summary.get("source")), force)
-    staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
-    staging.chmod(0o755)
+    staging = None
     try:
+        with atomic.deferred():
+            staging = Path(tempfile.mkdtemp(prefix=f".{target.name}.", dir=target.parent))
+        staging.chmod(0o755)
         for name, table in results.tables.items():
             write_table(table, staging / name, formats)
         if "xlsx" in formats and results.tables:
@@ -92,8 +94,9 @@ def write_results(
             (staging / "model.json").write_text(json.dumps(results.info.to_json(), indent=2))
         atomic.replace_dir(staging, target)
     finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+        if staging is not None and staging.exists():
+            with atomic.deferred():
+                shutil.rmtree(staging, ignore_errors=True)
     return target
 
 

@@ -98,7 +98,8 @@ def stochastic_tables(
         out[name] = pd.concat(frames, ignore_index=True)
     sched = out["schedule"]
     lead = {t.name: t.lead_time for t in sm.data.techs}
-    decided = np.maximum(sched["year"] - sched["technology"].map(lead), int(sm.data.years[0]))
+    lead_times = sched["technology"].astype(str).map(lead).to_numpy(dtype=np.int64)
+    decided = np.maximum(sched["year"].to_numpy(dtype=np.int64) - lead_times, int(sm.data.years[0]))
     sched["build_stage"] = np.where(decided < sm.branch_year, "first", "second")
     return out, figures
 
