@@ -57,8 +57,9 @@ def scenario_names(instance: Instance) -> list[str]:
     return list(instance.scenarios.cases)
 
 
-def first_stage_ids(instance: Instance) -> np.ndarray:
-    """Sorted ids of the first-stage LP columns of every case (their union)."""
+def _first_stage(instance: Instance) -> tuple[np.ndarray, bool]:
+    """Sorted ids of the first-stage LP columns of every case (their union), and whether
+    every case has all of them."""
     sc = instance.scenarios
     if sc is None:
         raise ValueError(f"instance {instance.name!r} has no `scenarios` block")
@@ -67,7 +68,40 @@ def first_stage_ids(instance: Instance) -> np.ndarray:
         d = prepare(instance, case)
         ids = column_ids(d)[: d.n_lp]
         found.append(ids[d.col_tau[: d.n_lp] < sc.branch_year])
-    return np.unique(np.concatenate(found))
+    union = np.unique(np.concatenate(found))
+    return union, all(f.size == union.size for f in found)
+
+
+def first_stage_ids(instance: Instance) -> np.ndarray:
+    """Sorted ids of the first-stage LP columns of every case (their union): the order of
+    the first-stage (nonanticipative) list in every case."""
+    return _first_stage(instance)[0]
+
+
+def mpisppy_options(instance: Instance) -> tuple[dict[str, Any], dict[str, Any]]:
+    """mpi-sppy options and `scenario_creator_kwargs` for the instance's cases.
+
+    Where a case lacks a first-stage column its stand-in's name differs from the other
+    cases' variable at that place, so mpi-sppy's name check is turned off (the list is
+    ordered by column id, which names a column across cases)."""
+    ids, coincide = _first_stage(instance)
+    return {"turn_off_names_check": not coincide}, {"instance": instance, "first_stage": ids}
+
+
+def native_first_stage(instance: Instance, x: np.ndarray) -> dict[int, float]:
+    """The first stage of a solution `x` of the native programme (`combine(instance)`,
+    e.g. `planner.solve(instance).x`) by column id, θ under -1 when the CVaR is on."""
+    from planner.model.stochastic import combine
+
+    sm = combine(instance)
+    out: dict[int, float] = {}
+    for case, m in sm.cases.items():
+        ids = column_ids(m.data)[: m.n_lp]
+        first = m.data.col_tau[: m.n_lp] < sm.branch_year
+        out.update(zip(ids[first].tolist(), x[sm.columns[case][first]].tolist(), strict=True))
+    if sm.weight > 0:
+        out[-1] = float(x[sm.n_lp - 1 - len(sm.cases)])  # θ precedes the excess a_s
+    return out
 
 
 def plain_rows(block: Block, columns: list) -> pyo.Constraint:
@@ -128,11 +162,14 @@ def scenario_creator(
     first = np.flatnonzero(d.col_tau[: d.n_lp] < sc.branch_year)
     position = dict(zip(ids[first].tolist(), first.tolist(), strict=True))
     missing = [i for i in ids_all.tolist() if i not in position]
-    m.absent_first_stage = pyo.Var(range(len(missing)), bounds=(0.0, 0.0))
-    stand_in = dict(zip(missing, m.absent_first_stage.values(), strict=True))
+    m.absent_first_stage = pyo.Var(missing, bounds=(0.0, 0.0))  # indexed by column id
+    stand_in = m.absent_first_stage
     nonants = [columns[position[i]] if i in position else stand_in[i] for i in ids_all.tolist()]
     c = model.cost[: model.n_lp]
     first_cost = sum(c[j] * columns[j] for j in first.tolist() if c[j])
+    m._planner_first_stage_costs = [
+        c[position[i]] if i in position else 0.0 for i in ids_all.tolist()
+    ]
     risk = sc.risk
     if risk is not None and risk.weight > 0:
         _add_cvar(m, risk.weight, risk.alpha)
@@ -156,12 +193,13 @@ def solve_ef(instance: Instance, solver: str = SOLVER, tee: bool = False) -> Spp
     from mpisppy.utils import sputils
 
     start = perf_counter()
-    ids = first_stage_ids(instance)
+    options, kwargs = mpisppy_options(instance)
+    ids = kwargs["first_stage"]
     ef = ExtensiveForm(
-        {"solver": solver},
+        {**options, "solver": solver},
         scenario_names(instance),
         scenario_creator,
-        scenario_creator_kwargs={"instance": instance, "first_stage": ids},
+        scenario_creator_kwargs=kwargs,
     )
     built = perf_counter() - start
     results = ef.solve_extensive_form(tee=tee)
@@ -174,4 +212,129 @@ def solve_ef(instance: Instance, solver: str = SOLVER, tee: bool = False) -> Spp
         _first_stage_values(values, ids),
         perf_counter() - start,
         {"build_seconds": built, "first_stage": len(values)},
+    )
+
+
+def cost_rho(scenario: pyo.ConcreteModel, factor: float = 1.0) -> list[tuple[int, float]]:
+    """PH's ρ per first-stage variable: `factor` times its cost coefficient in the case's
+    objective (Watson and Woodruff's cost-proportional ρ), with a floor of `factor` times
+    1e-3 of the largest one for variables without cost (and for θ)."""
+    coefs = np.abs(np.asarray(scenario._planner_first_stage_costs, dtype=float))
+    floor = 1e-3 * float(coefs.max()) if coefs.size and coefs.max() > 0 else 1.0
+    node = scenario._mpisppy_node_list[0]
+    rho = factor * np.maximum(coefs, floor)
+    out = [(id(v), float(r)) for v, r in zip(node.nonant_vardata_list, rho.tolist(), strict=False)]
+    out += [(id(v), factor * floor) for v in node.nonant_vardata_list[len(out) :]]
+    return out
+
+
+def evaluate(
+    instance: Instance, candidates: list[dict[int, float]], solver: str = SOLVER
+) -> list[float]:
+    """The objective (§17) at each candidate first stage (values by column id, θ under
+    -1): every case solved with its first stage fixed there (clipped to its bounds), +inf
+    where a case is then infeasible. The case models are built once and re-solved."""
+    ids = first_stage_ids(instance)
+    keys = [*ids.tolist(), -1]
+    models = [scenario_creator(name, instance, ids) for name in scenario_names(instance)]
+    solvers = [pyo.SolverFactory(solver) for _ in models]
+    out = []
+    for values in candidates:
+        total = 0.0
+        for m, opt in zip(models, solvers, strict=True):
+            for key, v in zip(keys, m._mpisppy_node_list[0].nonant_vardata_list, strict=False):
+                lb, ub = v.bounds
+                value = values[key] if lb is None else max(values[key], lb)
+                v.fix(value if ub is None else min(value, ub))
+            results = opt.solve(m, load_solutions=False)
+            if results.solver.termination_condition != pyo.TerminationCondition.optimal:
+                total = np.inf
+                break
+            m.solutions.load_from(results)
+            total += m._mpisppy_probability * pyo.value(m.cost)
+        out.append(total)
+    return out
+
+
+def _candidates(ph: Any, ids: np.ndarray, cases: int) -> list[tuple[str, dict[int, float]]]:
+    """x̄, then the first stage of PH's last iterate in the `cases` most probable cases."""
+    scenarios = sorted(ph.local_scenarios.items(), key=lambda kv: -kv[1]._mpisppy_probability)
+    xbars = scenarios[0][1]._mpisppy_model.xbars
+    out = [("xbar", _first_stage_values([pyo.value(x) for x in xbars.values()], ids))]
+    for name, s in scenarios[:cases]:
+        values = [pyo.value(v) for v in s._mpisppy_node_list[0].nonant_vardata_list]
+        out.append((name, _first_stage_values(values, ids)))
+    return out
+
+
+def solve_ph(
+    instance: Instance,
+    solver: str = SOLVER,
+    *,
+    rho: float = 1.0,
+    iterations: int = 50,
+    convthresh: float = 1e-3,
+    linearize: bool = True,
+    xhat_cases: int = 3,
+    solver_options: dict[str, float] | None = None,
+) -> SppyResult:
+    """Progressive hedging (mpi-sppy `PH`, one rank) with ρ = `rho` x cost (`cost_rho`).
+
+    `linearize` replaces the quadratic proximal term by mpi-sppy's piecewise-linear cuts
+    (LP subproblems; HiGHS's QP solver fails on these badly scaled models at its default
+    tolerances). `objective` is the best §17 objective over the candidate first stages of
+    `_candidates` (`evaluate`: an upper bound, +inf if none is feasible for every case);
+    `info` has the iterations, PH's convergence metric, the chosen candidate, the trivial
+    bound (wait-and-see, from iteration 0) and the Lagrangian bound of the final weights
+    (both lower bounds)."""
+    from mpisppy.opt.ph import PH
+
+    start = perf_counter()
+    base, kwargs = mpisppy_options(instance)
+    ids = kwargs["first_stage"]
+    options = {
+        **base,
+        "solver_name": solver,
+        "PHIterLimit": iterations,
+        "defaultPHrho": 1.0,
+        "convthresh": convthresh,
+        "verbose": False,
+        "display_progress": False,
+        "display_timing": False,
+        "iter0_solver_options": dict(solver_options or {}),
+        "iterk_solver_options": dict(solver_options or {}),
+        "rho_setter_kwargs": {"factor": rho},
+        "linearize_proximal_terms": linearize,
+    }
+    ph = PH(
+        options,
+        scenario_names(instance),
+        scenario_creator,
+        scenario_creator_kwargs=kwargs,
+        rho_setter=cost_rho,
+    )
+    conv, _, trivial = ph.ph_main()
+    iterations_done = ph._PHIter
+    candidates = _candidates(ph, ids, xhat_cases)
+    for s in ph.local_scenarios.values():  # the Lagrangian bound of the final weights W
+        s._mpisppy_model.prox_on = 0
+    ph.solve_loop()
+    lagrangian = ph.Eobjective()
+    ph_seconds = perf_counter() - start
+    values = evaluate(instance, [c for _, c in candidates], solver)
+    best = int(np.argmin(values))
+    return SppyResult(
+        "mpi-sppy PH",
+        values[best],
+        candidates[best][1],
+        perf_counter() - start,
+        {
+            "iterations": iterations_done,
+            "conv": float(conv),
+            "xhat": candidates[best][0],
+            "xhat_values": dict(zip([n for n, _ in candidates], values, strict=True)),
+            "trivial_bound": float(trivial),
+            "lagrangian_bound": float(lagrangian),
+            "ph_seconds": ph_seconds,
+        },
     )
