@@ -267,6 +267,17 @@ def _candidates(ph: Any, ids: np.ndarray, cases: int) -> list[tuple[str, dict[in
     return out
 
 
+def _lagrangian_bound(ph: Any) -> tuple[float | None, list[str]]:
+    """Σ p_s min (objective_s + W_s x) with PH's final weights (Σ p_s W_s = 0): a lower
+    bound, or None with the cases whose subproblem was not solved to optimality (HiGHS
+    may report a subproblem without the proximal term unbounded or fail on it)."""
+    for s in ph.local_scenarios.values():
+        s._mpisppy_model.prox_on = 0
+    ph.solve_loop()
+    failed = [n for n, s in ph.local_scenarios.items() if not s._mpisppy_data.solution_available]
+    return (None if failed else float(ph.Eobjective())), failed
+
+
 def solve_ph(
     instance: Instance,
     solver: str = SOLVER,
@@ -286,7 +297,7 @@ def solve_ph(
     `_candidates` (`evaluate`: an upper bound, +inf if none is feasible for every case);
     `info` has the iterations, PH's convergence metric, the chosen candidate, the trivial
     bound (wait-and-see, from iteration 0) and the Lagrangian bound of the final weights
-    (both lower bounds)."""
+    (both lower bounds; `_lagrangian_bound`)."""
     from mpisppy.opt.ph import PH
 
     start = perf_counter()
@@ -316,10 +327,7 @@ def solve_ph(
     conv, _, trivial = ph.ph_main()
     iterations_done = ph._PHIter
     candidates = _candidates(ph, ids, xhat_cases)
-    for s in ph.local_scenarios.values():  # the Lagrangian bound of the final weights W
-        s._mpisppy_model.prox_on = 0
-    ph.solve_loop()
-    lagrangian = ph.Eobjective()
+    lagrangian, failed = _lagrangian_bound(ph)
     ph_seconds = perf_counter() - start
     values = evaluate(instance, [c for _, c in candidates], solver)
     best = int(np.argmin(values))
@@ -334,7 +342,8 @@ def solve_ph(
             "xhat": candidates[best][0],
             "xhat_values": dict(zip([n for n, _ in candidates], values, strict=True)),
             "trivial_bound": float(trivial),
-            "lagrangian_bound": float(lagrangian),
+            "lagrangian_bound": lagrangian,
+            "lagrangian_failed": failed,
             "ph_seconds": ph_seconds,
         },
     )

@@ -124,5 +124,6 @@ def test_progressive_hedging_brackets_the_optimum(sppy: Any) -> None:
     assert ph.objective >= ef.objective * (1 - 1e-9)
     assert ph.objective <= ef.objective * 1.05
     assert ph.info["trivial_bound"] <= ef.objective * (1 + 1e-9)
+    assert ph.info["lagrangian_failed"] == []
     assert ph.info["lagrangian_bound"] <= ef.objective * (1 + 1e-9)
     assert ph.info["iterations"] >= 1
