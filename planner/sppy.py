@@ -162,6 +162,8 @@ def scenario_creator(
     first = np.flatnonzero(d.col_tau[: d.n_lp] < sc.branch_year)
     position = dict(zip(ids[first].tolist(), first.tolist(), strict=True))
     missing = [i for i in ids_all.tolist() if i not in position]
+    if len(ids_all) != len(position) + len(missing):
+        raise ValueError(f"first_stage lacks first-stage columns of case {name!r}")
     m.absent_first_stage = pyo.Var(missing, bounds=(0.0, 0.0))  # indexed by column id
     stand_in = m.absent_first_stage
     nonants = [columns[position[i]] if i in position else stand_in[i] for i in ids_all.tolist()]
