@@ -35,7 +35,8 @@ from planner.model.linear import Block
 from planner.model.pyomo_view import build_model, layout, view_of
 
 SOLVER = "appsi_highs"
-"""Pyomo's persistent HiGHS interface (highspy); quadratic objectives (PH's prox) work."""
+"""Pyomo's persistent HiGHS interface (highspy), for LPs and MILPs. It takes no quadratic
+objective, so `solve_ph` linearises PH's proximal term."""
 
 
 @dataclass
@@ -235,7 +236,8 @@ def evaluate(
 ) -> list[float]:
     """The objective (§17) at each candidate first stage (values by column id, θ under
     -1): every case solved with its first stage fixed there (clipped to its bounds), +inf
-    where a case is then infeasible. The case models are built once and re-solved."""
+    where a case is then not solved to optimality (infeasible). The case models are built
+    once and re-solved."""
     ids = first_stage_ids(instance)
     keys = [*ids.tolist(), -1]
     models = [scenario_creator(name, instance, ids) for name in scenario_names(instance)]
