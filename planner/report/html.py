@@ -4,7 +4,7 @@
 and model.json), so it works on any run and never reads the instance file. Sections:
 for a two-stage run, the fan charts of every case's capacity and cost with the shared first
 stage shaded, the cases' costs, EVPI and the builds every case shares (then every other
-section shows one case, never the sum); headline and
+section shows one case, never the sum); for a myopic run, its windows; headline and
 bottlenecks in words; capacity by layer and technology; builds per year and a
 commissioning schedule with construction (lead-time) bars; commodity balances; for a
 time-sliced run the dispatch of one year per representative period, the state of charge of
@@ -25,6 +25,7 @@ from plotly.offline import get_plotlyjs
 
 from planner import atomic
 from planner.report.figures import figures
+from planner.report.foresight import is_myopic, windows_html
 from planner.report.scenarios import FANS, case_label, cases_html
 from planner.report.select import (
     case_probabilities,
@@ -236,6 +237,8 @@ def render_html(
     fans = {key: figs.pop(key) for key in FANS if key in figs}
     if case is not None and fans:
         parts.append(_scenario_section(results, fans, money, case))
+    if is_myopic(results):
+        parts.append(f"<section id='myopic'>{windows_html(results, money)}</section>")
     story = explain_lines(shown, top=4, money=money)
     parts.append(
         "<section><h2>Why the plan looks like this: bottlenecks by year</h2><ul class='story'>"
