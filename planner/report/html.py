@@ -26,7 +26,7 @@ from plotly.offline import get_plotlyjs
 from planner import atomic
 from planner.report.figures import figures
 from planner.report.foresight import is_myopic, windows_html
-from planner.report.scenarios import FANS, case_label, cases_html
+from planner.report.scenarios import FANS, case_label, cases_html, fan_intro
 from planner.report.select import (
     case_probabilities,
     chosen_case,
@@ -191,17 +191,10 @@ def _div(key: str, fig: go.Figure) -> str:
 
 def _scenario_section(results: Results, fans: dict[str, go.Figure], money: str, case: str) -> str:
     """The fan charts and the tables of the cases, then the header of the one-case part."""
-    branch = int(results.summary["scenarios"]["branch_year"])
     charts = "".join(_div(key, fig) for key, fig in fans.items())
     return (
         "<section id='scenarios'><h2>Two-stage plan: one hedge, then a plan per case</h2>"
-        f"<p>Until {branch} nobody knows which case will come: the builds decided before "
-        f"{branch} (the first stage, shaded) are the same in every case, and from {branch} "
-        "each case builds for what it knows. Each line is one case; diamonds mark capacity "
-        f"coming into service from builds decided before {branch}, also where lead times "
-        "bring it in after the branch year. The capacity panels show, per layer, the two "
-        "technologies whose capacity differs most between the cases.</p>"
-        f"{charts}{cases_html(results, money)}</section>"
+        f"<p>{html.escape(fan_intro(results))}</p>{charts}{cases_html(results, money)}</section>"
         f"<section id='case'><h2>Case {html.escape(_case_words(results, case))}: every "
         "chart and table below shows this case alone</h2><p>Cases are never added up; "
         "choose another with <code>planner report --case NAME</code>.</p></section>"

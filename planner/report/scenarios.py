@@ -25,6 +25,8 @@ SHADE = "#8d99ae"
 PER_LAYER = 2
 """Technologies per layer in the capacity fan chart."""
 TOL = 1e-9
+SMALL = 1e-6
+"""Builds below this share of a technology's largest are solver noise, not shown."""
 FANS = ("fan", "fan-cost")
 """The keys of the fan charts in `planner.report.figures.figures`."""
 
@@ -125,7 +127,8 @@ def _stage_keys(fig: go.Figure, years: list[int], branch: int) -> None:
 
 def _first_stage_marks(per_case: pd.DataFrame, branch: int) -> go.Scatter | None:
     """Markers on each case's line where a build decided before `branch` comes into service."""
-    marks = per_case[per_case["first_build"] > TOL]
+    small = max(TOL, SMALL * float(per_case["capacity"].abs().max()))
+    marks = per_case[per_case["first_build"] > small]
     if marks.empty:
         return None
     return go.Scatter(
@@ -344,12 +347,40 @@ def first_stage_table(results: Results) -> str:
     for (layer, tech, unit), g in sorted(
         built.groupby(level=[0, 1, 2], sort=False), key=lambda kv: order.get(kv[0][0], 99)
     ):
+        g = g[g > SMALL * g.max()]
         years = ", ".join(f"{int(y)}: {fmt.quantity(v)}" for (*_, y), v in g.items())
         out.append(
             [html.escape(str(x)) for x in (tech, layer, unit, years)] + [fmt.quantity(g.sum())]
         )
     head = ["technology", "layer", "unit", "in service from (year: amount)", "total"]
     return html_table(head, out, numeric_from=4)
+
+
+def fan_intro(results: Results) -> str:
+    """How to read the fan charts, for where the branch year falls in the horizon."""
+    branch = branch_year(results)
+    horizon = results.summary.get("horizon") or {}
+    reading = (
+        "Each line is one case. The capacity panels show, per layer, the two technologies "
+        "whose capacity differs most between the cases."
+    )
+    if branch <= int(horizon.get("start", branch)):
+        start = horizon.get("start")
+        return (
+            f"The branch year {branch} is not after the first year {start}: the cases share "
+            f"no decision. {reading}"
+        )
+    if branch > int(horizon.get("end", branch)):
+        return (
+            f"The branch year {branch} is after the horizon: every decision of the horizon is "
+            f"shared by the cases. {reading}"
+        )
+    return (
+        f"Until {branch} nobody knows which case will come: the builds decided before {branch} "
+        f"(the first stage, shaded) are the same in every case, and from {branch} each case "
+        f"builds for what it knows. {reading} Diamonds mark capacity coming into service from "
+        f"builds decided before {branch}, also where lead times bring it in after {branch}."
+    )
 
 
 def cases_html(results: Results, money: str) -> str:
