@@ -351,6 +351,7 @@ def test_myopic_report_lists_the_windows(tmp_path):
     assert section.count("<tr>") == 1 + 4
     assert "<td>2029-2030</td><td>2026-2030</td><td>optimal</td>" in section
     assert fmt.number(windows[-1]["objective"]) in section
+    assert "myopic: 4 windows, the last one shown" in text  # in the header
     res = CliRunner().invoke(
         app, ["report", str(write_results(results, tmp_path / "o")), "--case", "boom"]
     )

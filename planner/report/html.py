@@ -170,6 +170,9 @@ def _kpis(results: Results, money: str, case: str | None) -> str:
         kpis.append(("largest unserved share", f"{share:.1%}"))
     if case is not None:
         kpis.append(("case shown below", _case_words(results, case)))
+    if is_myopic(results):
+        windows = len(s["foresight"]["windows"])
+        kpis.append(("foresight", f"myopic: {windows} windows, the last one shown"))
     return "".join(
         f"<div class='kpi'>{html.escape(k)}<b>{html.escape(str(v))}</b></div>" for k, v in kpis
     )
