@@ -3,7 +3,8 @@
 Needs Debian's `chromium` and the `playwright` Python package (no Playwright browser
 download: the system Chromium is launched). Skipped only where they are missing, and never
 when CI=true. A screenshot is saved to artifacts/report_<instance>.png (the time-sliced
-tests/data/sliced.yaml: artifacts/report_sliced.png).
+tests/data/sliced.yaml: artifacts/report_sliced.png; the two-stage instances/boom_bust.yaml:
+artifacts/report_boom_bust.png).
 """
 
 from __future__ import annotations
@@ -112,5 +113,19 @@ def test_time_sliced_report_renders_in_chromium(tmp_path):
     for chart in ("dispatch", "state-of-charge", "firm-capacity"):
         assert f"fig-{chart}" in ids
     empty = [c for c in counts if c[1] == 0 or c[2] == 0]
+    assert not empty, f"charts without data traces or SVG: {empty}"
+    assert not errors, errors
+
+
+def test_two_stage_report_renders_in_chromium(tmp_path):
+    _browser_or_skip()
+    results = solve(load_instance(ROOT / "instances" / "boom_bust.yaml"), evpi=True)
+    report = build_report(write_results(results, tmp_path / "out"), tmp_path / "report.html")
+    counts, errors = _open(report, "report_boom_bust", 10)
+    ids = [c[0] for c in counts]
+    assert ids[:3] == ["fig-fan", "fig-fan-cost", "fig-capacity"]
+    # boom_bust has no scarce resources: that chart is a note saying so, without traces
+    assert results.tables["resources"].empty
+    empty = [c for c in counts if (c[1] == 0 and c[0] != "fig-resources") or c[2] == 0]
     assert not empty, f"charts without data traces or SVG: {empty}"
     assert not errors, errors

@@ -9,11 +9,13 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from planner import load_instance, solve
+from planner import fmt, load_instance, solve
 from planner.cli import app
+from planner.instance.paths import with_foresight
 from planner.report.figures import figures
 from planner.report.html import build_report
-from planner.report.select import ReportYearError
+from planner.report.scenarios import fan_technologies
+from planner.report.select import ReportCaseError, ReportYearError
 from planner.results.io import load_results, write_results
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -38,6 +40,10 @@ def test_report_is_self_contained_with_every_chart(run_dir, tmp_path):
     assert "Why the plan looks like this" in text
     # units from the instance appear in titles and axes
     assert "Ptokens" in text
+    # neither two-stage nor myopic: no fan chart, no windows, no case said
+    assert 'id="fig-fan' not in text
+    assert "id='myopic'" not in text
+    assert "case shown" not in text
 
 
 def test_cli_report_and_solve_report(tmp_path):
@@ -214,3 +220,140 @@ def test_cli_report_year(sliced, tmp_path):
     res = CliRunner().invoke(app, [*args, "--show-extension"])
     assert res.exit_code == 0, res.output
     assert "Dispatch in 2031" in (tmp_path / "r.html").read_text()
+
+
+# --- two-stage results (docs/model.md §17): instances/boom_bust.yaml branches in 2029 into
+# boom (p 0.3) and bust (p 0.7); every table holds both cases.
+BOOM_BUST = ROOT / "instances" / "boom_bust.yaml"
+
+
+@pytest.fixture(scope="module")
+def boom_bust():
+    results = solve(load_instance(BOOM_BUST), evpi=True)
+    assert results.status == "optimal"
+    return results
+
+
+@pytest.fixture(scope="module")
+def boom_bust_dir(boom_bust, tmp_path_factory):
+    return write_results(boom_bust, tmp_path_factory.mktemp("boom_bust") / "out")
+
+
+def _case_capacity(results, case: str, tech: str) -> dict[int, float]:
+    sched = results.tables["schedule"]
+    rows = sched[(sched["scenario"] == case) & (sched["technology"] == tech)]
+    rows = rows[~rows["extension"]]
+    return {int(y): float(v) for y, v in rows.groupby("year")["capacity"].sum().items()}
+
+
+@pytest.fixture(scope="module")
+def boom_bust_figures(boom_bust):
+    return figures(boom_bust)  # default: the most probable case, bust
+
+
+def _trace(fig, name: str, axis: str = "x"):
+    return next(t for t in fig.data if t.name == name and (t.xaxis or "x") == axis)
+
+
+def _path(fig, name: str, axis: str) -> dict[int, float]:
+    trace = _trace(fig, name, axis)
+    return dict(zip(trace.x, trace.y, strict=True))
+
+
+def test_two_stage_charts_show_one_case_not_the_sum(boom_bust, boom_bust_figures):
+    figs = boom_bust_figures
+    dc = _path(figs["capacity"], "datacenter [GW-IT]", "x3")  # the infrastructure panel
+    bust, boom = (_case_capacity(boom_bust, c, "datacenter") for c in ("bust", "boom"))
+    assert dc[2026] == pytest.approx(1.3)  # first stage: the case's value, not 2.6
+    assert dc == pytest.approx(bust)
+    assert dc[2035] != pytest.approx(boom[2035])
+    assert figs["capacity"].layout.title.text.endswith("· case bust")
+    figs = figures(boom_bust, case="boom")
+    dc = _path(figs["capacity"], "datacenter [GW-IT]", "x3")
+    assert dc == pytest.approx(boom)
+    # the cost chart: one case's undiscounted cost per year
+    costs = boom_bust.tables["costs"]
+    boom_2035 = costs.query("scenario == 'boom' and year == 2035")["cost"].sum()
+    charted = sum(t.y[list(t.x).index(2035)] for t in figs["costs"].data if t.xaxis == "x")
+    assert charted == pytest.approx(boom_2035)
+    with pytest.raises(ReportCaseError, match="choose boom, bust"):
+        figures(boom_bust, case="mean")
+
+
+def test_fan_chart_has_each_case_and_the_shared_first_stage(boom_bust, boom_bust_figures):
+    fig = boom_bust_figures["fan"]
+    techs = fan_technologies(boom_bust.tables["schedule"])
+    assert techs[:2] == ["solar_storage", "gas_ccgt"]  # energy: the largest differences
+    assert len(techs) == len(set(techs)) <= 2 * 5
+    panel = techs.index("datacenter")
+    axis = f"x{panel + 1}" if panel else "x"
+    shared = _trace(fig, "shared path (first stage)", axis)
+    assert list(shared.x) == [2026, 2027, 2028]  # the years before the branch year 2029
+    for case, p in (("boom", 0.3), ("bust", 0.7)):
+        line = _path(fig, f"{case} (p = {p})", axis)
+        expected = _case_capacity(boom_bust, case, "datacenter")
+        assert min(line) == 2028  # fans out from the last shared year
+        assert line == pytest.approx({y: v for y, v in expected.items() if y >= 2028})
+        assert shared.y == pytest.approx([expected[y] for y in shared.x])
+    marks = _trace(fig, "in service from a build decided before 2029", axis)
+    assert set(marks.x) == {2028, 2029}  # datacenters commissioned 2028-29, started before
+    cost = boom_bust_figures["fan-cost"]
+    costs = boom_bust.tables["costs"]
+    for case, p in (("boom", 0.3), ("bust", 0.7)):
+        line = _trace(cost, f"{case} (p = {p})")
+        per_year = costs[(costs["scenario"] == case) & ~costs["extension"]]
+        assert list(line.y) == pytest.approx(list(per_year.groupby("year")["cost"].sum()))
+    assert [s.x0 for s in cost.layout.shapes if s.type == "rect"] == [2025.5]
+    assert {s.x1 for s in cost.layout.shapes} == {2028.5}  # shade and branch line
+
+
+def test_two_stage_report_sections_and_kpis(boom_bust_dir, boom_bust):
+    text = build_report(boom_bust_dir, boom_bust_dir.parent / "r.html").read_text()
+    info = boom_bust.summary["scenarios"]
+    for key in ("fan", "fan-cost", "capacity", "costs"):
+        assert f'id="fig-{key}"' in text, key
+    assert text.index('id="fig-fan"') < text.index("Case bust (p = 0.7): every chart")
+    assert text.index("Case bust (p = 0.7): every chart") < text.index('id="fig-capacity"')
+    assert f"expected discounted cost (cost units)<b>{boom_bust.objective:,.6g}" in text
+    horizon = boom_bust.summary["objective_horizon"]
+    assert f"2026-2035 (cost units)<b>{horizon:,.6g}</b>" in text
+    for c in info["cases"].values():
+        assert fmt.number(c["objective"]) in text and fmt.number(c["alone"]) in text
+    assert f"{fmt.number(info['evpi'])} cost units</b>: what knowing the outcome" in text
+    assert fmt.number(info["wait_and_see"]) in text
+    # the builds decided before 2029 that every case shares, e.g. the CCGTs of 2031
+    assert "<td>gas_ccgt</td>" in text and "2031: 4.37" in text
+
+
+def test_cli_report_case(boom_bust_dir, tmp_path):
+    runner = CliRunner()
+    args = ["report", str(boom_bust_dir), "-o", str(tmp_path / "r.html")]
+    res = runner.invoke(app, [*args, "--case", "boom"])
+    assert res.exit_code == 0, res.output
+    text = (tmp_path / "r.html").read_text()
+    assert "Case boom (p = 0.3): every chart" in text
+    out = ["report", str(boom_bust_dir), "-o", str(tmp_path / "x.html")]
+    res = runner.invoke(app, [*out, "--case", "mean"])
+    assert res.exit_code == 1
+    assert "case 'mean' is not in this run: choose boom, bust" in res.output
+    assert not (tmp_path / "x.html").exists()
+
+
+def test_myopic_report_lists_the_windows(tmp_path):
+    results = solve(with_foresight(load_instance(ROOT / "instances" / "tiny.yaml"), "myopic:2:1"))
+    windows = results.summary["foresight"]["windows"]
+    assert len(windows) == 4
+    text = build_report(results, tmp_path / "r.html").read_text()
+    section = text[text.index("<section id='myopic'>") :]
+    section = section[: section.index("</section>")]
+    assert "4 windows of 2 years, moving 1 at a time" in section
+    assert "last window's solution" in section
+    assert section.count("<tr>") == 1 + 4
+    assert "<td>2029-2030</td><td>2026-2030</td><td>optimal</td>" in section
+    assert fmt.number(windows[-1]["objective"]) in section
+    assert "myopic: 4 windows, the last one shown" in text  # in the header
+    res = CliRunner().invoke(
+        app, ["report", str(write_results(results, tmp_path / "o")), "--case", "boom"]
+    )
+    assert res.exit_code == 1
+    assert "this run has no scenario cases" in res.output

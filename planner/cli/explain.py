@@ -69,16 +69,30 @@ def report_cmd(
         bool,
         typer.Option("--show-extension", help="Also chart the extension years of end effects."),
     ] = False,
+    case: Annotated[
+        str | None,
+        typer.Option(
+            "--case",
+            help="Two-stage results: the scenario case of every chart but the fan charts "
+            "(default: the most probable case).",
+        ),
+    ] = None,
 ) -> None:
     """Write a self-contained HTML report (charts work offline) of a results directory."""
     from planner.report.html import build_report
-    from planner.report.select import ReportYearError
+    from planner.report.select import ReportCaseError, ReportYearError
     from planner.results.io import ResultsDirError
 
     try:
         path = build_report(
-            results_dir, output, money=money, png=png, year=year, show_extension=show_extension
+            results_dir,
+            output,
+            money=money,
+            png=png,
+            year=year,
+            show_extension=show_extension,
+            case=case,
         )
-    except (ResultsDirError, ReportYearError) as exc:
+    except (ResultsDirError, ReportYearError, ReportCaseError) as exc:
         fail(str(exc))
     out.print(f"report written to {path}")

@@ -8,7 +8,8 @@ from plotly.subplots import make_subplots
 from planner import fmt
 from planner.instance.schema import LAYERS
 from planner.report.adequacy import firm_figure, storage_figure
-from planner.report.select import slice_year, within_horizon
+from planner.report.scenarios import cost_fan_figure, fan_figure
+from planner.report.select import chosen_case, one_case, slice_year, within_horizon
 from planner.report.slices import dispatch_figure
 from planner.report.style import (
     LAYER_COLOURS,
@@ -393,14 +394,25 @@ def slice_figures(results: Results, year: int, money: str) -> dict[str, go.Figur
 
 
 def figures(
-    results: Results, money: str = MONEY, year: int | None = None, show_extension: bool = False
+    results: Results,
+    money: str = MONEY,
+    year: int | None = None,
+    show_extension: bool = False,
+    case: str | None = None,
 ) -> dict[str, go.Figure]:
     """Every chart of the report, by a file-friendly name, in report order. Extension years
     (§15) are left out unless `show_extension`; the time-slice charts show `year` (default:
-    the last year shown)."""
+    the last year shown). A two-stage run (§17) starts with the fan charts of every case;
+    the other charts show `case` alone (default: the most probable case), said in their
+    titles. Raises ReportCaseError for a case the run does not have."""
     results = within_horizon(results, show_extension)
+    case = chosen_case(results, case)
+    fans: dict[str, go.Figure] = {}
+    if case is not None:
+        fans = {"fan": fan_figure(results), "fan-cost": cost_fan_figure(results, money)}
+        results = one_case(results, case)
     year = slice_year(results, year)
-    return {
+    charts = {
         "capacity": capacity_figure(results),
         "builds": builds_figure(results),
         "commissioning": gantt_figure(results),
@@ -411,3 +423,7 @@ def figures(
         "costs": costs_figure(results, money),
         "unserved": unserved_figure(results),
     }
+    if case is not None:
+        for fig in charts.values():
+            fig.update_layout(title_text=f"{fig.layout.title.text} · case {case}")
+    return {**fans, **charts}

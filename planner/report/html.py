@@ -2,7 +2,10 @@
 
 `build_report(DIR, out)` reads what `planner solve --out DIR` wrote (tables, summary.json
 and model.json), so it works on any run and never reads the instance file. Sections:
-headline and bottlenecks in words; capacity by layer and technology; builds per year and a
+for a two-stage run, the fan charts of every case's capacity and cost with the shared first
+stage shaded, the cases' costs, EVPI and the builds every case shares (then every other
+section shows one case, never the sum); for a myopic run, its windows; headline and
+bottlenecks in words; capacity by layer and technology; builds per year and a
 commissioning schedule with construction (lead-time) bars; commodity balances; for a
 time-sliced run the dispatch of one year per representative period, the state of charge of
 storage and firm capacity against the reserve requirement; resource use against limits;
@@ -18,10 +21,19 @@ from pathlib import Path
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.offline import get_plotlyjs
 
 from planner import atomic
 from planner.report.figures import figures
-from planner.report.select import slice_year, within_horizon
+from planner.report.foresight import is_myopic, windows_html
+from planner.report.scenarios import FANS, case_label, cases_html, fan_intro
+from planner.report.select import (
+    case_probabilities,
+    chosen_case,
+    one_case,
+    slice_year,
+    within_horizon,
+)
 from planner.report.style import FONT, LAYER_COLOURS
 from planner.results.base import Results
 from planner.results.insight import MONEY, bottlenecks, explain_lines, price_lines
@@ -40,12 +52,16 @@ ul.story li { margin: 4px 0; line-height: 1.4; }
 table { border-collapse: collapse; font-size: 13px; width: 100%; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid #e4e7ec; }
 th { background: #eef1f5; }
+table.compact { width: auto; min-width: 50%; }
+th.num { text-align: right; }
 td.num { text-align: right; font-variant-numeric: tabular-nums; }
 .kpi { display: inline-block; margin-right: 36px; }
 .kpi b { display: block; font-size: 22px; color: white; }
 .legend span { display: inline-block; padding: 2px 10px; margin-right: 6px; border-radius: 4px;
   color: white; font-size: 12px; }
+h3 { font-size: 16px; margin: 16px 0 6px 0; }
 """.replace("FONT", FONT)
+PLOTLY_CONFIG = "window.PlotlyConfig = {MathJaxConfig: 'local'};"
 
 
 def _bottleneck_table(results: Results, money: str, limit: int = 60) -> str:
@@ -129,37 +145,97 @@ def _extension_note(results: Results, show_extension: bool) -> str:
     )
 
 
-def render_html(
-    results: Results, money: str = MONEY, year: int | None = None, show_extension: bool = False
-) -> str:
-    """The report as one HTML string with plotly.js inlined once: extension years left out
-    unless `show_extension`, the time-slice charts for `year` (default: the last year
-    shown). Raises ReportYearError for a year without time-slice results."""
-    note = _extension_note(results, show_extension)
-    results = within_horizon(results, show_extension)
-    year = slice_year(results, year)
+def _kpis(results: Results, money: str, case: str | None) -> str:
+    """The header's figures: status, the objective (the expected cost of a two-stage run),
+    the cost of the horizon years where end effects make it differ, and the case shown."""
     s = results.summary
-    name = html.escape(str(s.get("instance", "planner run")))
-    objective = results.objective
+    scen = s.get("scenarios") or {}
     kpis = [("status", results.status)]
+    objective = results.objective
     if objective is not None:
-        kpis.append((f"discounted system cost ({money})", f"{objective:,.6g}"))
+        weight = float((scen.get("risk") or {}).get("weight", 0.0))
+        label = "discounted system cost"
+        if scen:
+            label = (
+                "objective: expected cost and CVaR" if weight > 0 else "expected discounted cost"
+            )
+        kpis.append((f"{label} ({money})", f"{objective:,.6g}"))
+        horizon, span = s.get("objective_horizon"), s.get("horizon") or {}
+        if horizon is not None and abs(horizon - objective) > 1e-9 * max(1.0, abs(objective)):
+            what = "expected cost" if scen else "cost"
+            years = f"{span.get('start', '')}-{span.get('end', '')}"
+            kpis.append((f"{what} of the horizon years {years} ({money})", f"{horizon:,.6g}"))
     if s.get("total_demand") is not None and s.get("unserved"):
         share = max((v.get("share", 0.0) for v in s["unserved"].values()), default=0.0)
         kpis.append(("largest unserved share", f"{share:.1%}"))
-    header = "".join(
+    if case is not None:
+        kpis.append(("case shown below", _case_words(results, case)))
+    if is_myopic(results):
+        windows = len(s["foresight"]["windows"])
+        kpis.append(("foresight", f"myopic: {windows} windows, the last one shown"))
+    return "".join(
         f"<div class='kpi'>{html.escape(k)}<b>{html.escape(str(v))}</b></div>" for k, v in kpis
     )
-    legend = "".join(
-        f"<span style='background:{c}'>{layer}</span>" for layer, c in LAYER_COLOURS.items()
+
+
+def _case_words(results: Results, case: str) -> str:
+    return case_label(case, case_probabilities(results)[case])
+
+
+def _div(key: str, fig: go.Figure) -> str:
+    """A chart's div, id fig-<key> (plotly.js is inlined once, in the head)."""
+    return fig.to_html(
+        full_html=False,
+        include_plotlyjs=False,
+        div_id=f"fig-{key}",
+        config={"displaylogo": False, "responsive": True},
     )
+
+
+def _scenario_section(results: Results, fans: dict[str, go.Figure], money: str, case: str) -> str:
+    """The fan charts and the tables of the cases, then the header of the one-case part."""
+    charts = "".join(_div(key, fig) for key, fig in fans.items())
+    return (
+        "<section id='scenarios'><h2>Two-stage plan: one hedge, then a plan per case</h2>"
+        f"<p>{html.escape(fan_intro(results))}</p>{charts}{cases_html(results, money)}</section>"
+        f"<section id='case'><h2>Case {html.escape(_case_words(results, case))}: every "
+        "chart and table below shows this case alone</h2><p>Cases are never added up; "
+        "choose another with <code>planner report --case NAME</code>.</p></section>"
+    )
+
+
+def render_html(
+    results: Results,
+    money: str = MONEY,
+    year: int | None = None,
+    show_extension: bool = False,
+    case: str | None = None,
+) -> str:
+    """The report as one HTML string with plotly.js inlined once: extension years left out
+    unless `show_extension`, the time-slice charts for `year` (default: the last year
+    shown), and for a two-stage run the fan charts and every other chart for `case`
+    (default: the most probable). Raises ReportYearError for a year without time-slice
+    results and ReportCaseError for a case the run does not have."""
+    note = _extension_note(results, show_extension)
+    results = within_horizon(results, show_extension)
+    case = chosen_case(results, case)
+    figs = figures(results, money, year, show_extension, case) if results.tables else {}
+    shown = one_case(results, case) if case is not None else results
+    name = html.escape(str(results.summary.get("instance", "planner run")))
     parts = [
         "<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>",
-        f"<title>planner report: {name}</title><style>{CSS}</style></head><body>",
+        f"<title>planner report: {name}</title><style>{CSS}</style>",
+        f"<script>{PLOTLY_CONFIG}</script><script>{get_plotlyjs()}</script></head><body>",
         f"<header><h1>AI-stack investment plan: {name}</h1>",
-        f"<p>{html.escape(str(s.get('source', '')))}</p>{header}</header><main>",
+        f"<p>{html.escape(str(results.summary.get('source', '')))}</p>",
+        f"{_kpis(results, money, case)}</header><main>",
     ]
-    story = explain_lines(results, top=4, money=money)
+    fans = {key: figs.pop(key) for key in FANS if key in figs}
+    if case is not None and fans:
+        parts.append(_scenario_section(results, fans, money, case))
+    if is_myopic(results):
+        parts.append(f"<section id='myopic'>{windows_html(results, money)}</section>")
+    story = explain_lines(shown, top=4, money=money)
     parts.append(
         "<section><h2>Why the plan looks like this: bottlenecks by year</h2><ul class='story'>"
         + "".join(f"<li>{html.escape(line)}</li>" for line in story)
@@ -168,27 +244,23 @@ def render_html(
     if not results.tables:
         parts.append("</main></body></html>")
         return "".join(parts)
+    legend = "".join(
+        f"<span style='background:{c}'>{layer}</span>" for layer, c in LAYER_COLOURS.items()
+    )
     parts.append(f"<section class='legend'>Layer colours: {legend}{note}</section>")
-    first = True
-    captions = _captions(year)
-    for key, fig in figures(results, money, year, show_extension).items():
-        body = fig.to_html(
-            full_html=False,
-            include_plotlyjs=first,
-            div_id=f"fig-{key}",
-            config={"displaylogo": False, "responsive": True},
-        )
-        first = False
-        parts.append(f"<section><p>{html.escape(captions.get(key, ''))}</p>{body}</section>")
+    captions = _captions(slice_year(shown, year))
+    for key, fig in figs.items():
+        caption = html.escape(captions.get(key, ""))
+        parts.append(f"<section><p>{caption}</p>{_div(key, fig)}</section>")
         if key == "prices":
-            lines = price_lines(results, money)
+            lines = price_lines(shown, money)
             parts.append(
                 "<section><h2>Marginal cost by layer (that year's money per unit)</h2>"
                 "<ul class='story'>"
                 + "".join(f"<li>{html.escape(x)}</li>" for x in lines)
                 + "</ul></section>"
             )
-    parts.append(f"<section><h2>Bottleneck table</h2>{_bottleneck_table(results, money)}</section>")
+    parts.append(f"<section><h2>Bottleneck table</h2>{_bottleneck_table(shown, money)}</section>")
     parts.append("</main></body></html>")
     return "".join(parts)
 
@@ -200,20 +272,22 @@ def build_report(
     png: bool = False,
     year: int | None = None,
     show_extension: bool = False,
+    case: str | None = None,
 ) -> Path:
     """Write the HTML report of a results directory (or Results) to `out`; return its path.
 
     `year` chooses the year of the time-slice charts (default: the last horizon year);
-    `show_extension` adds the extension years of end effects to every chart and table.
-    With `png`, each chart is also written as DIR/<report stem>_figures/<chart>.png.
+    `show_extension` adds the extension years of end effects to every chart and table;
+    `case` the scenario case of every chart but the fan charts (default: the most
+    probable). With `png`, each chart is also written as DIR/<report stem>_figures/<chart>.png.
     """
     results = load_results(source) if isinstance(source, str | Path) else source
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_text(target, render_html(results, money, year, show_extension))
+    atomic.write_text(target, render_html(results, money, year, show_extension, case))
     if png and results.tables:
         folder = target.with_name(f"{target.stem}_figures")
-        write_pngs(figures(results, money, year, show_extension), folder)
+        write_pngs(figures(results, money, year, show_extension, case), folder)
     return target
 
 

@@ -80,3 +80,22 @@ def note(title: str, text: str) -> go.Figure:
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False)
     return style(fig, title, 200)
+
+
+def html_table(head: list[str], rows: list[list[str]], numeric_from: int = 1) -> str:
+    """An HTML table of the report (cells already escaped), right-aligned from column
+    `numeric_from` on."""
+    th = "".join(
+        f"<th class='num'>{h}</th>" if i >= numeric_from else f"<th>{h}</th>"
+        for i, h in enumerate(head)
+    )
+    body = "".join(
+        "<tr>"
+        + "".join(
+            f"<td class='num'>{c}</td>" if i >= numeric_from else f"<td>{c}</td>"
+            for i, c in enumerate(row)
+        )
+        + "</tr>"
+        for row in rows
+    )
+    return f"<table class='compact'><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
