@@ -115,11 +115,33 @@ def sliced_figures(sliced):
     return figures(sliced)
 
 
-def test_annual_reports_have_no_slice_charts(run_dir):
+ANNUAL = {
+    "tiny": ROOT / "instances" / "tiny.yaml",
+    # the pre-calibration base: five layers, yearly balances (instances/base.yaml has slices)
+    "base_2025": ROOT / "tests" / "data" / "base_2025.yaml",
+}
+
+
+@pytest.fixture(scope="module", params=sorted(ANNUAL))
+def annual_dir(request, tmp_path_factory):
+    results = solve(load_instance(ANNUAL[request.param]))
+    assert results.status == "optimal"
+    return write_results(results, tmp_path_factory.mktemp(request.param) / "out")
+
+
+def test_annual_reports_have_no_slice_charts(annual_dir):
     # the report's chart ids are these keys (test above: every one appears as id="fig-<key>")
-    charts = figures(load_results(run_dir))
+    charts = figures(load_results(annual_dir))
     assert set(CHARTS) <= set(charts)
     assert not set(SLICE_CHARTS) & set(charts)
+
+
+def test_base_report_has_the_slice_charts(run_dir):
+    # instances/base.yaml balances electricity on representative days: every slice chart
+    charts = figures(load_results(run_dir))
+    assert set(CHARTS) <= set(charts)
+    if load_results(run_dir).summary.get("instance") == "base":
+        assert set(SLICE_CHARTS) <= set(charts)
 
 
 def test_sliced_report_from_a_results_directory(sliced, tmp_path):
