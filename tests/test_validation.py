@@ -3,16 +3,15 @@ one solve of instances/base.yaml, every anchor checked."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
+import sys
 from pathlib import Path
 
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-_spec = importlib.util.spec_from_file_location("validate_base", ROOT / "scripts" / "validate_base.py")
-validate_base = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(validate_base)
+sys.path.insert(0, str(ROOT / "scripts"))
+import validate_base  # noqa: E402
 
 REQUIRED = {
     "electricity_2026",
