@@ -11,7 +11,8 @@ every parameter: the varied ones to their low or high value, the others to their
 (a factor 1 for `scale:` paths, the instance's own number for year paths).
 
 Outputs in --out: sensitivity.csv (one row per point: input, case, what the value means,
-source, total cost, AI electricity in 2030, their change from the base point) and
+source, total cost, AI electricity in 2030, their change from the base point, and the share
+of 2026-2040 token demand left unserved, which the total cost values at list prices) and
 sensitivity.json (the same records). `planner report DIR --sensitivity FILE` (or a
 sensitivity.csv next to the results) draws the tornado charts from the CSV.
 
@@ -214,6 +215,12 @@ def electricity(tables: dict[str, pd.DataFrame], point: int, year: int = YEAR) -
     return float(rows["consumption"].sum())
 
 
+def unserved_share(tables: dict[str, pd.DataFrame], point: int, end: int) -> float:
+    com = tables["commodities"]
+    rows = com[(com["point"] == point) & (com["layer"] == "applications") & (com["year"] <= end)]
+    return float(rows["unserved"].sum() / rows["demand"].sum())
+
+
 def run(instance_path: Path = BASE, workers: int = 1) -> pd.DataFrame:
     instance = load_instance(instance_path)
     pts, meta = points(instance)
@@ -229,6 +236,9 @@ def run(instance_path: Path = BASE, workers: int = 1) -> pd.DataFrame:
                 "status": row.status,
                 "objective": float(row.objective),
                 f"electricity_{YEAR}": electricity(tables, i) if row.status == "optimal" else float("nan"),
+                "unserved_share": unserved_share(tables, i, int(instance.years.end))
+                if row.status == "optimal"
+                else float("nan"),
             }
         )
     out = pd.DataFrame(rows)
@@ -251,7 +261,7 @@ def main(argv: list[str] | None = None) -> int:
         args.out / "sensitivity.json", json.dumps(table.to_dict(orient="records"), indent=2) + "\n"
     )
     shown = table[["input", "case", "status", "objective", "objective_change",
-                   f"electricity_{YEAR}", f"electricity_{YEAR}_change"]]
+                   f"electricity_{YEAR}", f"electricity_{YEAR}_change", "unserved_share"]]
     print(shown.to_string(index=False, float_format=lambda v: f"{v:,.1f}"))
     print(f"written to {args.out}/sensitivity.csv")
     return 0 if (table["status"] == "optimal").all() else 1

@@ -236,3 +236,35 @@ def test_cli_report_year(sliced, tmp_path):
     res = CliRunner().invoke(app, [*args, "--show-extension"])
     assert res.exit_code == 0, res.output
     assert "Dispatch in 2031" in (tmp_path / "r.html").read_text()
+
+
+SENSITIVITY = """input,case,value,source,status,objective,electricity_2030
+base,base,the base plan,,optimal,100.0,50.0
+gas price,low,$3.5,EIA,optimal,95.0,50.0
+gas price,high,$13.5,JKM,optimal,110.0,50.0
+token demand growth,low,half,Google,optimal,60.0,30.0
+token demand growth,high,twice,Google,optimal,200.0,80.0
+"""
+
+
+def test_sensitivity_tornado_in_the_report(run_dir, tmp_path):
+    from planner.report.tornado import read_sensitivity, tornado_figure
+
+    csv = tmp_path / "sens.csv"
+    csv.write_text(SENSITIVITY)
+    fig = tornado_figure(read_sensitivity(csv), "objective")
+    # widest bar on top (plotly draws the last category at the top)
+    assert list(fig.data[0].y) == ["gas price", "token demand growth"]
+    assert list(fig.data[0].x) == [-5.0, -40.0] and list(fig.data[1].x) == [10.0, 100.0]
+    runner = CliRunner()
+    out = tmp_path / "r.html"
+    res = runner.invoke(app, ["report", str(run_dir), "-o", str(out), "--sensitivity", str(csv)])
+    assert res.exit_code == 0, res.output
+    text = out.read_text()
+    assert 'id="fig-tornado-objective"' in text and 'id="fig-tornado-electricity-2030"' in text
+    assert "Sensitivity: what moves the plan" in text and "$13.5" in text and "EIA" in text
+    # without the option: none, unless a sensitivity.csv sits next to the results
+    assert "fig-tornado" not in build_report(run_dir, tmp_path / "plain.html").read_text()
+    res = runner.invoke(app, ["report", str(run_dir), "-o", str(out), "--sensitivity", "nope.csv"])
+    assert res.exit_code == 1
+    assert "no such sensitivity file" in res.output

@@ -69,16 +69,31 @@ def report_cmd(
         bool,
         typer.Option("--show-extension", help="Also chart the extension years of end effects."),
     ] = False,
+    sensitivity: Annotated[
+        Path | None,
+        typer.Option(
+            "--sensitivity",
+            help="A sensitivity table (scripts/sensitivity.py's sensitivity.csv) to draw as "
+            "tornado charts (default: DIR/sensitivity.csv if it exists).",
+        ),
+    ] = None,
 ) -> None:
     """Write a self-contained HTML report (charts work offline) of a results directory."""
     from planner.report.html import build_report
     from planner.report.select import ReportYearError
+    from planner.report.tornado import SensitivityError
     from planner.results.io import ResultsDirError
 
     try:
         path = build_report(
-            results_dir, output, money=money, png=png, year=year, show_extension=show_extension
+            results_dir,
+            output,
+            money=money,
+            png=png,
+            year=year,
+            show_extension=show_extension,
+            sensitivity=sensitivity,
         )
-    except (ResultsDirError, ReportYearError) as exc:
+    except (ResultsDirError, ReportYearError, SensitivityError) as exc:
         fail(str(exc))
     out.print(f"report written to {path}")

@@ -6,7 +6,8 @@ headline and bottlenecks in words; capacity by layer and technology; builds per 
 commissioning schedule with construction (lead-time) bars; commodity balances; for a
 time-sliced run the dispatch of one year per representative period, the state of charge of
 storage and firm capacity against the reserve requirement; resource use against limits;
-shadow prices over time; costs by layer and by component; unserved demand. Extension years
+shadow prices over time; costs by layer and by component; unserved demand; with a
+sensitivity table (scripts/sensitivity.py), tornado charts of total cost and 2030 electricity. Extension years
 (end effects) are left out unless asked for. Colours: one hue per layer, technologies in
 shades of their layer's hue.
 """
@@ -23,6 +24,12 @@ from planner import atomic
 from planner.report.figures import figures
 from planner.report.select import slice_year, within_horizon
 from planner.report.style import FONT, LAYER_COLOURS
+from planner.report.tornado import (
+    find_sensitivity,
+    read_sensitivity,
+    sensitivity_rows,
+    tornado_figures,
+)
 from planner.results.base import Results
 from planner.results.insight import MONEY, bottlenecks, explain_lines, price_lines
 from planner.results.io import load_results
@@ -129,12 +136,43 @@ def _extension_note(results: Results, show_extension: bool) -> str:
     )
 
 
+def _sensitivity_section(table: pd.DataFrame, money: str, include_plotlyjs: bool) -> str:
+    """The tornado charts of a one-at-a-time sensitivity, and its inputs with sources."""
+    parts = [
+        "<section><h2>Sensitivity: what moves the plan</h2><p>Each uncertain input is set "
+        "to its low and then its high value, one at a time, the others at their base values "
+        "(scripts/sensitivity.py, through the sweep machinery). Bars show the change from "
+        "the base plan, the widest on top.</p></section>"
+    ]
+    first = include_plotlyjs
+    for key, fig in tornado_figures(table, money).items():
+        body = fig.to_html(
+            full_html=False,
+            include_plotlyjs=first,
+            div_id=f"fig-{key}",
+            config={"displaylogo": False, "responsive": True},
+        )
+        first = False
+        parts.append(f"<section>{body}</section>")
+    head = "".join(f"<th>{h}</th>" for h in ("input", "low value", "high value", "source"))
+    parts.append(
+        f"<section><table><thead><tr>{head}</tr></thead><tbody>{sensitivity_rows(table)}"
+        "</tbody></table></section>"
+    )
+    return "".join(parts)
+
+
 def render_html(
-    results: Results, money: str = MONEY, year: int | None = None, show_extension: bool = False
+    results: Results,
+    money: str = MONEY,
+    year: int | None = None,
+    show_extension: bool = False,
+    sensitivity: pd.DataFrame | None = None,
 ) -> str:
     """The report as one HTML string with plotly.js inlined once: extension years left out
     unless `show_extension`, the time-slice charts for `year` (default: the last year
-    shown). Raises ReportYearError for a year without time-slice results."""
+    shown), and with `sensitivity` (scripts/sensitivity.py's table) its tornado charts.
+    Raises ReportYearError for a year without time-slice results."""
     note = _extension_note(results, show_extension)
     results = within_horizon(results, show_extension)
     year = slice_year(results, year)
@@ -166,6 +204,8 @@ def render_html(
         + "</ul></section>"
     )
     if not results.tables:
+        if sensitivity is not None:
+            parts.append(_sensitivity_section(sensitivity, money, True))
         parts.append("</main></body></html>")
         return "".join(parts)
     parts.append(f"<section class='legend'>Layer colours: {legend}{note}</section>")
@@ -188,6 +228,8 @@ def render_html(
                 + "".join(f"<li>{html.escape(x)}</li>" for x in lines)
                 + "</ul></section>"
             )
+    if sensitivity is not None:
+        parts.append(_sensitivity_section(sensitivity, money, first))
     parts.append(f"<section><h2>Bottleneck table</h2>{_bottleneck_table(results, money)}</section>")
     parts.append("</main></body></html>")
     return "".join(parts)
@@ -200,20 +242,30 @@ def build_report(
     png: bool = False,
     year: int | None = None,
     show_extension: bool = False,
+    sensitivity: str | Path | None = None,
 ) -> Path:
     """Write the HTML report of a results directory (or Results) to `out`; return its path.
 
     `year` chooses the year of the time-slice charts (default: the last horizon year);
     `show_extension` adds the extension years of end effects to every chart and table.
-    With `png`, each chart is also written as DIR/<report stem>_figures/<chart>.png.
+    `sensitivity` is a sensitivity table (scripts/sensitivity.py's sensitivity.csv) whose
+    tornado charts are added; without it, a `sensitivity.csv` in the results directory is
+    used if there is one. With `png`, each chart is also written as
+    DIR/<report stem>_figures/<chart>.png.
     """
     results = load_results(source) if isinstance(source, str | Path) else source
+    if sensitivity is None and isinstance(source, str | Path):
+        sensitivity = find_sensitivity(source)
+    table = read_sensitivity(sensitivity) if sensitivity is not None else None
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_text(target, render_html(results, money, year, show_extension))
+    atomic.write_text(target, render_html(results, money, year, show_extension, table))
     if png and results.tables:
         folder = target.with_name(f"{target.stem}_figures")
-        write_pngs(figures(results, money, year, show_extension), folder)
+        figs = figures(results, money, year, show_extension)
+        if table is not None:
+            figs.update(tornado_figures(table, money))
+        write_pngs(figs, folder)
     return target
 
 
