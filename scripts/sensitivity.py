@@ -126,12 +126,22 @@ def inputs(instance: Instance) -> list[Input]:
             "Rubin NVL72 190-230 kW per rack = 2.6-3.2 kW per GPU [anchors][W]; the "
             "post-Rubin generation is an assumption [A]",
             {
-                **_scaled([f"technologies.{k}.inputs.per_activity.electricity" for k in EFFICIENT], 1.25),
-                **_scaled([f"technologies.{k}.inputs.per_capacity.hosting_liquid" for k in EFFICIENT], 1.25),
+                **_scaled(
+                    [f"technologies.{k}.inputs.per_activity.electricity" for k in EFFICIENT], 1.25
+                ),
+                **_scaled(
+                    [f"technologies.{k}.inputs.per_capacity.hosting_liquid" for k in EFFICIENT],
+                    1.25,
+                ),
             },
             {
-                **_scaled([f"technologies.{k}.inputs.per_activity.electricity" for k in EFFICIENT], 0.75),
-                **_scaled([f"technologies.{k}.inputs.per_capacity.hosting_liquid" for k in EFFICIENT], 0.75),
+                **_scaled(
+                    [f"technologies.{k}.inputs.per_activity.electricity" for k in EFFICIENT], 0.75
+                ),
+                **_scaled(
+                    [f"technologies.{k}.inputs.per_capacity.hosting_liquid" for k in EFFICIENT],
+                    0.75,
+                ),
             },
         ),
         Input(
@@ -190,7 +200,9 @@ def base_values(instance: Instance, paths: list[str]) -> dict[str, float]:
             continue
         node: Any = tree
         for key in path.split("."):
-            node = node[int(key) if isinstance(node, dict) and key.isdigit() and int(key) in node else key]
+            node = node[
+                int(key) if isinstance(node, dict) and key.isdigit() and int(key) in node else key
+            ]
         out[path] = float(node)
     return out
 
@@ -211,7 +223,9 @@ def points(instance: Instance) -> tuple[list[dict[str, float]], list[dict[str, s
 
 def electricity(tables: dict[str, pd.DataFrame], point: int, year: int = YEAR) -> float:
     com = tables["commodities"]
-    rows = com[(com["point"] == point) & (com["commodity"] == "electricity") & (com["year"] == year)]
+    rows = com[
+        (com["point"] == point) & (com["commodity"] == "electricity") & (com["year"] == year)
+    ]
     return float(rows["consumption"].sum())
 
 
@@ -235,7 +249,9 @@ def run(instance_path: Path = BASE, workers: int = 1) -> pd.DataFrame:
                 "point": i,
                 "status": row.status,
                 "objective": float(row.objective),
-                f"electricity_{YEAR}": electricity(tables, i) if row.status == "optimal" else float("nan"),
+                f"electricity_{YEAR}": electricity(tables, i)
+                if row.status == "optimal"
+                else float("nan"),
                 "unserved_share": unserved_share(tables, i, int(instance.years.end))
                 if row.status == "optimal"
                 else float("nan"),
@@ -260,8 +276,18 @@ def main(argv: list[str] | None = None) -> int:
     atomic.write_text(
         args.out / "sensitivity.json", json.dumps(table.to_dict(orient="records"), indent=2) + "\n"
     )
-    shown = table[["input", "case", "status", "objective", "objective_change",
-                   f"electricity_{YEAR}", f"electricity_{YEAR}_change", "unserved_share"]]
+    shown = table[
+        [
+            "input",
+            "case",
+            "status",
+            "objective",
+            "objective_change",
+            f"electricity_{YEAR}",
+            f"electricity_{YEAR}_change",
+            "unserved_share",
+        ]
+    ]
     print(shown.to_string(index=False, float_format=lambda v: f"{v:,.1f}"))
     print(f"written to {args.out}/sensitivity.csv")
     return 0 if (table["status"] == "optimal").all() else 1

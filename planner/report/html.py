@@ -7,7 +7,8 @@ commissioning schedule with construction (lead-time) bars; commodity balances; f
 time-sliced run the dispatch of one year per representative period, the state of charge of
 storage and firm capacity against the reserve requirement; resource use against limits;
 shadow prices over time; costs by layer and by component; unserved demand; with a
-sensitivity table (scripts/sensitivity.py), tornado charts of total cost and 2030 electricity. Extension years
+sensitivity table (scripts/sensitivity.py), tornado charts of total cost and of 2030
+electricity. Extension years
 (end effects) are left out unless asked for. Colours: one hue per layer, technologies in
 shades of their layer's hue.
 """
