@@ -18,8 +18,8 @@ from gen_instance import generate  # noqa: E402
 
 GOLDEN = {
     "tiny": 10661.725457614848,
-    "base": 8952.87708630994,
-    "regions": 4024.618433362199,
+    "base": 13213.89229776491,
+    "regions": 8271.948188979284,
     "power": 274.4987066803268,
     "boom_bust": 410.66539602056605,
 }

@@ -76,7 +76,9 @@ def test_stop_mid_solve_is_prompt_and_writes_nothing(slow_instance, tmp_path, si
 
 
 def test_stop_mid_write_leaves_old_or_new(tmp_path):
-    base = ROOT / "instances" / "base.yaml"
+    # the pre-calibration base: a multi-layer instance whose solve and write take a fraction
+    # of a second, which the signal delays below were chosen for
+    base = ROOT / "tests" / "data" / "base_2025.yaml"
     out = tmp_path / "out"
     first = subprocess.run(
         [sys.executable, "-m", "planner", "solve", str(base), "--out", str(out),

@@ -20,7 +20,8 @@ BUDGETS = [12000.0, 9000.0, 7000.0]
 
 @pytest.fixture(scope="module")
 def base():
-    return load_instance(ROOT / "instances" / "base.yaml")
+    # the pre-calibration base: fast, five layers, and the budgets below bind on it
+    return load_instance(ROOT / "tests" / "data" / "base_2025.yaml")
 
 
 def assert_same_table(got: pd.DataFrame, want: pd.DataFrame, name: str) -> None:

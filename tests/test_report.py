@@ -121,11 +121,33 @@ def sliced_figures(sliced):
     return figures(sliced)
 
 
-def test_annual_reports_have_no_slice_charts(run_dir):
+ANNUAL = {
+    "tiny": ROOT / "instances" / "tiny.yaml",
+    # the pre-calibration base: five layers, yearly balances (instances/base.yaml has slices)
+    "base_2025": ROOT / "tests" / "data" / "base_2025.yaml",
+}
+
+
+@pytest.fixture(scope="module", params=sorted(ANNUAL))
+def annual_dir(request, tmp_path_factory):
+    results = solve(load_instance(ANNUAL[request.param]))
+    assert results.status == "optimal"
+    return write_results(results, tmp_path_factory.mktemp(request.param) / "out")
+
+
+def test_annual_reports_have_no_slice_charts(annual_dir):
     # the report's chart ids are these keys (test above: every one appears as id="fig-<key>")
-    charts = figures(load_results(run_dir))
+    charts = figures(load_results(annual_dir))
     assert set(CHARTS) <= set(charts)
     assert not set(SLICE_CHARTS) & set(charts)
+
+
+def test_base_report_has_the_slice_charts(run_dir):
+    # instances/base.yaml balances electricity on representative days: every slice chart
+    charts = figures(load_results(run_dir))
+    assert set(CHARTS) <= set(charts)
+    if load_results(run_dir).summary.get("instance") == "base":
+        assert set(SLICE_CHARTS) <= set(charts)
 
 
 def test_sliced_report_from_a_results_directory(sliced, tmp_path):
@@ -357,3 +379,35 @@ def test_myopic_report_lists_the_windows(tmp_path):
     )
     assert res.exit_code == 1
     assert "this run has no scenario cases" in res.output
+
+
+SENSITIVITY = """input,case,value,source,status,objective,electricity_2030
+base,base,the base plan,,optimal,100.0,50.0
+gas price,low,$3.5,EIA,optimal,95.0,50.0
+gas price,high,$13.5,JKM,optimal,110.0,50.0
+token demand growth,low,half,Google,optimal,60.0,30.0
+token demand growth,high,twice,Google,optimal,200.0,80.0
+"""
+
+
+def test_sensitivity_tornado_in_the_report(run_dir, tmp_path):
+    from planner.report.tornado import read_sensitivity, tornado_figure
+
+    csv = tmp_path / "sens.csv"
+    csv.write_text(SENSITIVITY)
+    fig = tornado_figure(read_sensitivity(csv), "objective")
+    # widest bar on top (plotly draws the last category at the top)
+    assert list(fig.data[0].y) == ["gas price", "token demand growth"]
+    assert list(fig.data[0].x) == [-5.0, -40.0] and list(fig.data[1].x) == [10.0, 100.0]
+    runner = CliRunner()
+    out = tmp_path / "r.html"
+    res = runner.invoke(app, ["report", str(run_dir), "-o", str(out), "--sensitivity", str(csv)])
+    assert res.exit_code == 0, res.output
+    text = out.read_text()
+    assert 'id="fig-tornado-objective"' in text and 'id="fig-tornado-electricity-2030"' in text
+    assert "Sensitivity: what moves the plan" in text and "$13.5" in text and "EIA" in text
+    # without the option: none, unless a sensitivity.csv sits next to the results
+    assert "fig-tornado" not in build_report(run_dir, tmp_path / "plain.html").read_text()
+    res = runner.invoke(app, ["report", str(run_dir), "-o", str(out), "--sensitivity", "nope.csv"])
+    assert res.exit_code == 1
+    assert "no such sensitivity file" in res.output

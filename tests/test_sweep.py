@@ -21,7 +21,9 @@ from planner.solver.pipeline import Session
 from planner.sweeps import Store, SweepError
 
 ROOT = Path(__file__).resolve().parents[1]
-BASE = ROOT / "instances" / "base.yaml"
+# the pre-calibration base (fast, annual, five layers): these tests need a fast multi-layer
+# instance whose budgets (16000/12000/9000/7000 B$) bind; instances/base.yaml is now time-sliced
+BASE = ROOT / "tests" / "data" / "base_2025.yaml"
 TINY = ROOT / "instances" / "tiny.yaml"
 sys.path.insert(0, str(ROOT / "scripts"))
 

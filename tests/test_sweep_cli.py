@@ -13,7 +13,9 @@ from planner import load_instance, sweep
 from planner.cli import app
 
 ROOT = Path(__file__).resolve().parents[1]
-BASE = ROOT / "instances" / "base.yaml"
+# the pre-calibration base (fast, annual, five layers): these tests need a fast multi-layer
+# instance whose budgets (16000/12000/9000/7000 B$) bind; instances/base.yaml is now time-sliced
+BASE = ROOT / "tests" / "data" / "base_2025.yaml"
 runner = CliRunner()
 
 

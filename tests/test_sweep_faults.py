@@ -18,7 +18,9 @@ import pytest
 from planner import load_instance, sweep
 from planner.sweeps import SweepError
 
-BASE = Path(__file__).resolve().parents[1] / "instances" / "base.yaml"
+# the pre-calibration base (fast, annual, five layers): these tests need a fast multi-layer
+# instance whose budgets (16000/12000/9000/7000 B$) bind; instances/base.yaml is now time-sliced
+BASE = Path(__file__).resolve().parents[1] / "tests" / "data" / "base_2025.yaml"
 POINTS = {"budget.total": [16000.0, 12000.0, 9000.0, 7000.0, 6000.0]}
 
 

@@ -77,10 +77,19 @@ def report_cmd(
             "(default: the most probable case).",
         ),
     ] = None,
+    sensitivity: Annotated[
+        Path | None,
+        typer.Option(
+            "--sensitivity",
+            help="A sensitivity table (scripts/sensitivity.py's sensitivity.csv) to draw as "
+            "tornado charts (default: DIR/sensitivity.csv if it exists).",
+        ),
+    ] = None,
 ) -> None:
     """Write a self-contained HTML report (charts work offline) of a results directory."""
     from planner.report.html import build_report
     from planner.report.select import ReportCaseError, ReportYearError
+    from planner.report.tornado import SensitivityError
     from planner.results.io import ResultsDirError
 
     try:
@@ -92,7 +101,8 @@ def report_cmd(
             year=year,
             show_extension=show_extension,
             case=case,
+            sensitivity=sensitivity,
         )
-    except (ResultsDirError, ReportYearError, ReportCaseError) as exc:
+    except (ResultsDirError, ReportYearError, ReportCaseError, SensitivityError) as exc:
         fail(str(exc))
     out.print(f"report written to {path}")

@@ -9,7 +9,9 @@ bottlenecks in words; capacity by layer and technology; builds per year and a
 commissioning schedule with construction (lead-time) bars; commodity balances; for a
 time-sliced run the dispatch of one year per representative period, the state of charge of
 storage and firm capacity against the reserve requirement; resource use against limits;
-shadow prices over time; costs by layer and by component; unserved demand. Extension years
+shadow prices over time; costs by layer and by component; unserved demand; with a
+sensitivity table (scripts/sensitivity.py), tornado charts of total cost and of 2030
+electricity. Extension years
 (end effects) are left out unless asked for. Colours: one hue per layer, technologies in
 shades of their layer's hue.
 """
@@ -35,6 +37,12 @@ from planner.report.select import (
     within_horizon,
 )
 from planner.report.style import FONT, LAYER_COLOURS
+from planner.report.tornado import (
+    find_sensitivity,
+    read_sensitivity,
+    sensitivity_rows,
+    tornado_figures,
+)
 from planner.results.base import Results
 from planner.results.insight import MONEY, bottlenecks, explain_lines, price_lines
 from planner.results.io import load_results
@@ -204,18 +212,38 @@ def _scenario_section(results: Results, fans: dict[str, go.Figure], money: str, 
     )
 
 
+def _sensitivity_section(table: pd.DataFrame, money: str) -> str:
+    """The tornado charts of a one-at-a-time sensitivity, and its inputs with sources."""
+    parts = [
+        "<section><h2>Sensitivity: what moves the plan</h2><p>Each uncertain input is set "
+        "to its low and then its high value, one at a time, the others at their base values "
+        "(scripts/sensitivity.py, through the sweep machinery). Bars show the change from "
+        "the base plan, the widest on top.</p></section>"
+    ]
+    for key, fig in tornado_figures(table, money).items():
+        parts.append(f"<section>{_div(key, fig)}</section>")
+    head = "".join(f"<th>{h}</th>" for h in ("input", "low value", "high value", "source"))
+    parts.append(
+        f"<section><table><thead><tr>{head}</tr></thead><tbody>{sensitivity_rows(table)}"
+        "</tbody></table></section>"
+    )
+    return "".join(parts)
+
+
 def render_html(
     results: Results,
     money: str = MONEY,
     year: int | None = None,
     show_extension: bool = False,
     case: str | None = None,
+    sensitivity: pd.DataFrame | None = None,
 ) -> str:
     """The report as one HTML string with plotly.js inlined once: extension years left out
     unless `show_extension`, the time-slice charts for `year` (default: the last year
-    shown), and for a two-stage run the fan charts and every other chart for `case`
-    (default: the most probable). Raises ReportYearError for a year without time-slice
-    results and ReportCaseError for a case the run does not have."""
+    shown), for a two-stage run the fan charts and every other chart for `case` (default:
+    the most probable), and with `sensitivity` (scripts/sensitivity.py's table) its tornado
+    charts. Raises ReportYearError for a year without time-slice results and
+    ReportCaseError for a case the run does not have."""
     note = _extension_note(results, show_extension)
     results = within_horizon(results, show_extension)
     case = chosen_case(results, case)
@@ -242,6 +270,8 @@ def render_html(
         + "</ul></section>"
     )
     if not results.tables:
+        if sensitivity is not None:
+            parts.append(_sensitivity_section(sensitivity, money))
         parts.append("</main></body></html>")
         return "".join(parts)
     legend = "".join(
@@ -260,6 +290,8 @@ def render_html(
                 + "".join(f"<li>{html.escape(x)}</li>" for x in lines)
                 + "</ul></section>"
             )
+    if sensitivity is not None:
+        parts.append(_sensitivity_section(sensitivity, money))
     parts.append(f"<section><h2>Bottleneck table</h2>{_bottleneck_table(shown, money)}</section>")
     parts.append("</main></body></html>")
     return "".join(parts)
@@ -273,21 +305,31 @@ def build_report(
     year: int | None = None,
     show_extension: bool = False,
     case: str | None = None,
+    sensitivity: str | Path | None = None,
 ) -> Path:
     """Write the HTML report of a results directory (or Results) to `out`; return its path.
 
     `year` chooses the year of the time-slice charts (default: the last horizon year);
     `show_extension` adds the extension years of end effects to every chart and table;
     `case` the scenario case of every chart but the fan charts (default: the most
-    probable). With `png`, each chart is also written as DIR/<report stem>_figures/<chart>.png.
+    probable). `sensitivity` is a sensitivity table (scripts/sensitivity.py's
+    sensitivity.csv) whose tornado charts are added; without it, a `sensitivity.csv` in
+    the results directory is used if there is one. With `png`, each chart is also written
+    as DIR/<report stem>_figures/<chart>.png.
     """
     results = load_results(source) if isinstance(source, str | Path) else source
+    if sensitivity is None and isinstance(source, str | Path):
+        sensitivity = find_sensitivity(source)
+    table = read_sensitivity(sensitivity) if sensitivity is not None else None
     target = Path(out)
     target.parent.mkdir(parents=True, exist_ok=True)
-    atomic.write_text(target, render_html(results, money, year, show_extension, case))
+    atomic.write_text(target, render_html(results, money, year, show_extension, case, table))
     if png and results.tables:
         folder = target.with_name(f"{target.stem}_figures")
-        write_pngs(figures(results, money, year, show_extension, case), folder)
+        figs = figures(results, money, year, show_extension, case)
+        if table is not None:
+            figs.update(tornado_figures(table, money))
+        write_pngs(figs, folder)
     return target
 
 
