@@ -7,6 +7,7 @@ Exit codes: 0 optimal (or valid), 1 bad input, 2 infeasible, 3 not solved to opt
 
 from __future__ import annotations
 
+import gc
 import signal
 import sys
 from typing import Any
@@ -40,6 +41,7 @@ class _Group(TyperGroup):
         except typer.Abort:
             err.print("aborted")
             sys.exit(EXIT_BAD_INPUT)
+        gc.freeze()  # the process ends: no cycle collection of every object at shutdown (0.2 s)
         sys.exit(code if isinstance(code, int) else 0)
 
 

@@ -34,7 +34,6 @@ def validate_cmd(instance: InstanceArg) -> None:
     """Check an instance file and print its size and any warnings, without solving."""
     from planner.instance.schema import LAYERS
     from planner.model.data import prepare
-    from planner.solver.api import build
 
     inst = load(instance)
     data = prepare(inst)
@@ -49,7 +48,11 @@ def validate_cmd(instance: InstanceArg) -> None:
         if names:
             out.print(f"  {layer:<15} {', '.join(names)}")
     kind = "MILP" if any(t.unit_size is not None for t in data.techs) else "LP"
-    columns = data.n_lp if inst.scenarios is None else build(inst).n_lp
+    columns = data.n_lp
+    if inst.scenarios is not None:  # the two-stage programme shares its first-stage columns
+        from planner.solver.api import build
+
+        columns = build(inst).n_lp
     out.print(f"  {kind} with {columns:,} columns")
 
 

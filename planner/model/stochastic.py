@@ -14,7 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
-import pandas as pd
 import scipy.sparse as sp
 
 from planner.instance.schema import Instance
@@ -40,6 +39,8 @@ class StochasticModel(Model):
 def _share(models: dict[str, Model], branch: int) -> tuple[dict[str, np.ndarray], int, int]:
     """The programme's column of every case LP column: first-stage ones (τ < branch)
     shared by id, numbered in order of first appearance; then each case's own columns."""
+    import pandas as pd
+
     ids, first = {}, {}
     for case, m in models.items():
         ids[case] = column_ids(m.data)[: m.n_lp]

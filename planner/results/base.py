@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
-
-import numpy as np
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from planner.model.info import ModelInfo
+
+if TYPE_CHECKING:  # pandas loads with the tables, while HiGHS solves (solver/pipeline.py)
+    import numpy as np
+    import pandas as pd
 
 TABLES = ("schedule", "commodities", "resources", "flows", "budget", "costs", "constraints")
 """The tables of every solve; a model with slice commodities adds SLICE_TABLES."""

@@ -13,13 +13,14 @@ import math
 import shutil
 import tempfile
 from pathlib import Path
-from typing import Any
-
-import pandas as pd
+from typing import TYPE_CHECKING, Any
 
 from planner import atomic
 from planner.model.info import ModelInfo
 from planner.results.base import SLICE_TABLES, TABLES, Results
+
+if TYPE_CHECKING:  # pandas loads where tables are read or written (a fast `planner validate`)
+    import pandas as pd
 
 FORMATS = ("csv", "parquet", "xlsx")
 INT_COLUMNS = ("year",)
@@ -86,6 +87,8 @@ def write_results(
         for name, table in results.tables.items():
             write_table(table, staging / name, formats)
         if "xlsx" in formats and results.tables:
+            import pandas as pd
+
             with pd.ExcelWriter(staging / "results.xlsx", engine="openpyxl") as book:
                 for name, table in results.tables.items():
                     table.to_excel(book, sheet_name=name, index=False)
@@ -114,6 +117,8 @@ def write_table(table: pd.DataFrame, stem: Path, formats: tuple[str, ...]) -> No
 
 
 def _read(folder: Path, name: str) -> pd.DataFrame | None:
+    import pandas as pd
+
     def csv(path: Path) -> pd.DataFrame:
         return pd.read_csv(path, keep_default_na=False, na_values=[""], dtype=TEXT_COLUMNS)
 
