@@ -116,3 +116,32 @@ def test_myopic_last_window_balances():
     assert r.status == "optimal"
     assert len(r.summary["foresight"]["windows"]) == 3
     check_balances(inst, r)
+
+
+def test_two_stage_case_reduced_costs_add_up_to_the_programme_s(two_stage):
+    # The programme's reduced cost of column j is sum over the cases s holding j of
+    # p_s * (case s's reduced cost of its column): (1 - ω) p_s c_s + y_cvar,s c_s - A_s^T y_s
+    # summed over s. With a risk weight the CVaR rows' duals are part of it, so leaving
+    # them out (or the (1 - ω) factor) breaks the identity.
+    import numpy as np
+
+    from planner.model.registry import CVAR_EXCESS
+    from planner.model.stochastic import combine
+    from planner.results.stochastic import case_solution
+    from planner.solver.handoff import direct_lp
+    from planner.solver.highs import load, run
+    from planner.solver.options import SolveOptions
+
+    inst, _ = two_stage
+    sm = combine(inst)
+    sol = run(load(direct_lp(sm), SolveOptions()))
+    assert sol.status == "optimal" and sol.reduced_costs is not None
+    assert np.abs(sol.duals[CVAR_EXCESS.name]).max() > 1e-6  # the risk term is active
+    total = np.zeros_like(sol.reduced_costs)
+    covered = np.zeros(total.size, dtype=bool)  # not θ and a_s, which are in no case
+    for case, cols in sm.columns.items():
+        covered[cols] = True
+        reduced = case_solution(sm, case, sol).reduced_costs
+        np.add.at(total, cols, sm.probability[case] * reduced)
+    scale = max(1.0, float(np.abs(sol.reduced_costs).max()))
+    assert np.abs(total - sol.reduced_costs)[covered].max() <= 1e-7 * scale

@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 from typer.testing import CliRunner
 
@@ -119,6 +120,19 @@ def sliced():
 @pytest.fixture(scope="module")
 def sliced_figures(sliced):
     return figures(sliced)
+
+
+def test_slice_tables_round_trip_through_a_results_directory(sliced, tmp_path):
+    # the report and explain of a directory read the slice tables back, column for column
+    write_results(sliced, tmp_path / "out")
+    back = load_results(tmp_path / "out")
+    for name in ("slices", "dispatch"):
+        pd.testing.assert_frame_equal(
+            back.tables[name].reset_index(drop=True),
+            sliced.tables[name].reset_index(drop=True),
+            check_dtype=False,
+            check_categorical=False,
+        )
 
 
 ANNUAL = {

@@ -337,6 +337,16 @@ ERRORS = [
         id="change-makes-output-zero",
     ),
     pytest.param(
+        [(CHANGE, {"path": "technologies.gas.output_per_capacity", "set": 0})],
+        "x.yaml: scenarios.cases.hi.changes.0: the change makes technologies.gas.output_per_capacity zero. Fix: keep output_per_capacity > 0",
+        id="set-makes-output-zero",
+    ),
+    pytest.param(
+        [(CHANGE, {"path": "commodities.power.reserve.peak_factor", "set": {2026: 0.9}})],
+        "x.yaml: scenarios.cases.hi.changes.0: the change makes commodities.power.reserve.peak_factor below 1. Fix: keep peak_factor >= 1",
+        id="set-makes-peak-factor-below-1",
+    ),
+    pytest.param(
         [(f"{CHANGE}.multiply", -1)],
         "x.yaml: scenarios.cases.hi.changes.0.multiply: must be >= 0, got -1.0. Fix: use a value >= 0",
         id="negative-multiply",
