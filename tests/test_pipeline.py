@@ -87,3 +87,75 @@ def test_an_infeasible_point_is_diagnosed_the_same_way():
     swept = solve(apply(tiny, point), session=Session())
     assert swept.summary["cause"] == one_off.summary["cause"]
     assert "max_capacity" in " ".join(one_off.summary["cause"])
+
+
+def test_a_doubtful_warm_status_is_checked_cold(base, monkeypatch):
+    # a warm re-solve that ends infeasible is solved again from scratch before it is
+    # believed: the first warm run below is made to report "infeasible"
+    import planner.solver.pipeline as pipeline
+
+    session = Session()
+    solve(apply(base, {"budget.total": BUDGETS[0]}), session=session)
+    real = pipeline.run
+    calls = []
+
+    def run_once_infeasible(hand):
+        sol = real(hand)
+        calls.append(sol.status)
+        if len(calls) == 1:
+            sol.status = "infeasible"
+        return sol
+
+    monkeypatch.setattr(pipeline, "run", run_once_infeasible)
+    inst = apply(base, {"budget.total": BUDGETS[1]})
+    r = solve(inst, session=session)
+    assert len(calls) == 2
+    assert r.status == "optimal" and r.summary["warm_retried"] == "infeasible"
+    assert r.summary["warm"] is False  # the answer is the cold solve's
+    assert r.objective == pytest.approx(solve(inst).objective, rel=1e-9)
+
+
+def test_myopic_windows_kept_warm_equal_rebuilt_windows():
+    # on this instance HiGHS's warm re-solve of the last window's view once ended
+    # "infeasible" (tiny fixed values from the previous window, no presolve on a warm
+    # start); the cold check makes both ways reach the same plan
+    import sys
+
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from gen_instance import generate
+
+    from planner import SolveOptions, validate_instance
+
+    data = generate(10, 15, 5, seed=1)
+    data["foresight"] = {"mode": "myopic", "window": 6, "step": 3}
+    inst = validate_instance(data, "generated")
+    kept = solve(inst, SolveOptions(reuse_windows=True))
+    rebuilt = solve(inst, SolveOptions(reuse_windows=False))
+    assert kept.status == rebuilt.status == "optimal"
+    assert kept.objective == pytest.approx(rebuilt.objective, rel=1e-9)
+    for a, b in zip(
+        kept.summary["foresight"]["windows"], rebuilt.summary["foresight"]["windows"], strict=True
+    ):
+        assert a["status"] == b["status"] == "optimal"
+        assert a["objective"] == pytest.approx(b["objective"], rel=1e-9)
+
+
+def test_a_solve_stopped_early_with_a_solution_builds_every_table(base, monkeypatch):
+    # a time-limited solve ends its run (a myopic window, a sweep point): the tables a
+    # caller meant to skip are built, since they are what the user gets
+    import planner.solver.pipeline as pipeline
+    from planner import SolveOptions
+
+    real = pipeline.run
+
+    def time_limited(hand):
+        sol = real(hand)
+        sol.status = "time_limit"
+        return sol
+
+    monkeypatch.setattr(pipeline, "run", time_limited)
+    r = solve(base, SolveOptions(tables=("budget",)))
+    assert r.status == "time_limit" and r.summary["solution"] == "feasible, not proven optimal"
+    assert set(TABLES) <= set(r.tables)
+    monkeypatch.setattr(pipeline, "run", real)
+    assert set(solve(base, SolveOptions(tables=("budget",))).tables) == {"budget"}

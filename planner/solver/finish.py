@@ -44,14 +44,17 @@ def finish(
     summary["status"] = status
     summary["solution"] = _solution_word(sol.has_solution, status)
     tables = {}
+    # a solve that stops early with a solution ends its run (a myopic window, a sweep
+    # point): it gets every table, whatever the caller meant to skip
+    names = options.tables if status == "optimal" else None
     if summary["solution"] != "none" and isinstance(model, StochasticModel):
         start = perf_counter()
-        tables, cases = stochastic_tables(model, sol, options.tables)
+        tables, cases = stochastic_tables(model, sol, names)
         times["extract"] = perf_counter() - start
         summary.update(_programme_summary(model, tables, cases))
     elif summary["solution"] != "none":
         start = perf_counter()
-        tables = extract(model, sol, options.tables)
+        tables = extract(model, sol, names)
         times["extract"] = perf_counter() - start
         summary["objective_horizon"] = horizon_cost(model, sol, tables)
         if {"schedule", "commodities", "resources"} <= set(tables):

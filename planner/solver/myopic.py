@@ -125,17 +125,18 @@ def solve_myopic(inst: Instance, options: SolveOptions, progress: bool = False) 
         for i, (a, b) in enumerate(spans):
             start = perf_counter()
             last = i == len(spans) - 1
+            window_options = options if last else dataclasses.replace(options, tables=())
             if full is not None:
                 end = int(full.data.years[-1]) if last else b
                 model = window_view(full, a, end, previous[1] if previous else None)
-                window_options = options if last else dataclasses.replace(options, tables=())
                 build = perf_counter() - start
                 results = solve_model(model, window_options, session, build_time=build)
             else:
                 model = assemble(prepare(window_instance(inst, b, last)))
                 if previous is not None:
                     fix_decided(model, a, *previous)
-                results = solve_model(model, options, build_time=perf_counter() - start)
+                build = perf_counter() - start
+                results = solve_model(model, window_options, build_time=build)
             done.append(
                 {
                     "start": a,

@@ -24,12 +24,14 @@ class SolveOptions:
     threads: int | None = None
     """HiGHS's threads (None: its default). The setting is process-wide in HiGHS: keep one
     value per process."""
-    reuse_windows: bool = True
-    """Myopic foresight: keep one HiGHS model warm across windows (True) or build and
-    solve each window afresh (False); see docs/performance.md."""
+    reuse_windows: bool = False
+    """Myopic foresight: build and solve each window afresh (False, the faster on the
+    shipped and generated instances) or keep one HiGHS model warm across windows (True);
+    see docs/performance.md."""
     tables: tuple[str, ...] | None = None
-    """The result tables to build (None: every table). A sweep point builds only those
-    its row reads; the numbers are the same."""
+    """The result tables to build for an optimal solve (None: every table). A sweep point
+    builds only those its row reads, a myopic window before the last none; a solve that
+    stops early with a solution builds every table."""
 
     def describe(self) -> dict[str, Any]:
         """The settings as summary.json records them."""

@@ -30,6 +30,9 @@ from planner.solver.options import SolveOptions
 if TYPE_CHECKING:
     import pyomo.environ as pyo
 
+DOUBTFUL = ("infeasible", "unbounded")
+"""Statuses of a warm re-solve that are checked by solving the same model cold."""
+
 FINISH = "planner.solver.finish"
 """From a solution to Results: the table builders, with pandas (a third of a second)."""
 
@@ -106,6 +109,17 @@ def solve_model(
     times["update" if warm_start else "handoff"] = perf_counter() - start
     importing = import_tables_meanwhile()
     sol = run(hand)
+    if warm_start and sol.status in DOUBTFUL:
+        # HiGHS's re-solve from the last basis can end infeasible where the model is not
+        # (seen on myopic window views): believe only a cold solve of the same model
+        assert session is not None
+        session.reset()
+        start = perf_counter()
+        hand, warm_start = _load(model, options, session, pyomo)
+        times["handoff"] = perf_counter() - start
+        summary["warm_retried"] = sol.status
+        times["warm_attempt"] = sol.times["solve"]
+        sol = run(hand)
     if importing is not None:
         importing.join()
     times.update(sol.times)
