@@ -48,9 +48,11 @@ def complete(out: Path) -> dict:
 
 @pytest.fixture(scope="module")
 def slow_instance(tmp_path_factory) -> Path:
-    """An LP that takes HiGHS several seconds."""
+    """An LP that takes HiGHS about 5 s, so that the signal sent 0.5 s after its log says
+    the solve began lands in the solve even when the test itself is slowed by other load
+    (the test is stopped mid-solve, so the length costs nothing)."""
     path = tmp_path_factory.mktemp("slow") / "slow.yaml"
-    path.write_text(yaml.safe_dump(generate(20, 20, 8, seed=3), sort_keys=False))
+    path.write_text(yaml.safe_dump(generate(40, 20, 8, seed=3), sort_keys=False))
     return path
 
 
