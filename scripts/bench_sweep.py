@@ -2,6 +2,7 @@
 process, warm re-solves on 2 worker processes. Prints seconds and the speed-up ratios.
 
     python scripts/bench_sweep.py [--points 20] [--regions 40 --years 25 --techs 12]
+    python scripts/bench_sweep.py --regions 45 --no-links --skip-base   # ~107k columns
 
 The budget runs from the unconstrained plan's overnight spend down to half of it. Every
 way solves each point through the same pipeline and row (`planner.sweeps.point.point_row`),
@@ -87,11 +88,17 @@ def main() -> None:
         "--techs", type=int, default=12, help="technologies per layer (~90k columns)"
     )
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--no-links", action="store_true", help="no trade: an easier LP")
+    parser.add_argument("--skip-base", action="store_true", help="only the generated instance")
     args = parser.parse_args()
     root = Path(__file__).resolve().parents[1]
-    bench("base.yaml", load_instance(root / "instances" / "base.yaml"), args.points)
-    gen = generate(args.regions, args.years, args.techs, args.seed)
-    label = f"generated (regions {args.regions}, years {args.years}, techs {args.techs})"
+    if not args.skip_base:
+        bench("base.yaml", load_instance(root / "instances" / "base.yaml"), args.points)
+    gen = generate(args.regions, args.years, args.techs, args.seed, links=not args.no_links)
+    label = (
+        f"generated (regions {args.regions}, years {args.years}, techs {args.techs}"
+        f"{', no links' if args.no_links else ''})"
+    )
     bench(label, validate_instance(gen, "generated"), args.points)
 
 

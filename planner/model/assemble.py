@@ -133,8 +133,10 @@ class Model:
             np.maximum.at(self.lower, cols, values)
 
 
-def assemble(d: ModelData) -> Model:
-    """Every family of the registry, in order, then the objective (docs/model.md §5-§6)."""
+def assemble(d: ModelData, release: bool = True) -> Model:
+    """Every family of the registry, in order, then the objective (docs/model.md §5-§6).
+    With `release`, the expression blocks are dropped (memory for the solver; the tables
+    rebuild them); a sweep keeps them, as its points are small and many."""
     with gc_paused():
         model = Model(
             d,
@@ -152,5 +154,6 @@ def assemble(d: ModelData) -> Model:
             if bounds is not None:
                 model.add_bounds(entry, bounds)
         model.cost, model.constant = objective(d)
-    d.release()
+    if release:
+        d.release()
     return model

@@ -34,19 +34,19 @@ def solve(
     if fs is not None and fs.mode == "myopic":
         return solve_myopic(instance, options, progress)
     start = perf_counter()
-    model = build(instance)
+    model = build(instance, release=session is None)
     results = solve_model(model, options, session, build_time=perf_counter() - start)
     if instance.scenarios is not None and evpi and results.optimal:
         wait_and_see(instance, results, options)
     return results
 
 
-def build(instance: Instance) -> Model:
+def build(instance: Instance, release: bool = True) -> Model:
     """The model of a perfect-foresight instance: the two-stage programme of its scenarios,
-    or the deterministic model."""
+    or the deterministic model (`release`: see `assemble`)."""
     if instance.scenarios is not None:
         return combine(instance)
-    return assemble(prepare(instance))
+    return assemble(prepare(instance), release)
 
 
 def wait_and_see(instance: Instance, results: Results, options: SolveOptions) -> None:

@@ -144,6 +144,7 @@ def load(lp: LinearProgram, options: SolveOptions) -> Handoff:
     )
     if status == highspy.HighsStatus.kError:
         raise RuntimeError("HiGHS refused the model (passModel returned an error)")
+    release_free_memory()  # once per model loaded, not per warm re-solve
     return Handoff(h, lp.col_pos, lp.row_pos, lp.integer, lp.row_lower.size, n, int(lp.A.nnz))
 
 
@@ -182,7 +183,6 @@ def release_free_memory() -> None:
 def run(hand: Handoff) -> Solution:
     """Solve; for a MILP, fix the integers and re-solve the LP for duals (docs/model.md §7)."""
     h = hand.highs
-    release_free_memory()
     start = perf_counter()
     interruptible_run(h)
     times = {"solve": perf_counter() - start}
