@@ -4,12 +4,9 @@ against what the reserve margin asks for at the peak."""
 
 from __future__ import annotations
 
-from math import ceil
-
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
-from plotly.subplots import make_subplots
 
 from planner.report.slices import (
     TINY,
@@ -18,7 +15,7 @@ from planner.report.slices import (
     rate_of,
     represented_hours,
 )
-from planner.report.style import LAYER_COLOURS, note, style
+from planner.report.style import LAYER_COLOURS, grid, note, style
 from planner.results.base import Results
 
 PERIOD_COLOURS = ("#264653", "#2a9d8f", "#e76f51", "#6a4c93", "#c99700", "#1982c4", "#8d6e63")
@@ -53,17 +50,11 @@ def storage_figure(results: Results, year: int) -> go.Figure:
     keys = [key for key, most in held.items() if most > TINY]
     if not keys:
         return note("State of charge of storage", f"no storage holds energy in {year}")
-    cols = min(len(keys), 2)
-    nrows = ceil(len(keys) / cols)
-    fig = make_subplots(
-        rows=nrows,
-        cols=cols,
-        subplot_titles=[f"{k} in {r}" for k, r in keys],
-        vertical_spacing=0.3 / nrows if nrows > 1 else 0.1,
-    )
+    panels = grid([f"{k} in {r}" for k, r in keys], min(len(keys), 2))
+    fig = panels.fig
     hours = represented_hours(results)
     for n, (tech, region) in enumerate(keys):
-        at = {"row": n // cols + 1, "col": n % cols + 1}
+        at = panels.at(n)
         unit = rate_of(commodity_unit(results, _output(results, tech)))
         mine = rows[(rows["technology"] == tech) & (rows["region"] == region)]
         end = 0.0
@@ -103,7 +94,8 @@ def storage_figure(results: Results, year: int) -> go.Figure:
         fig.update_yaxes(title_text=f"state of charge [{unit.energy}]", rangemode="tozero", **at)
         word = "day" if abs(end - 24) < TINY else "period"
         fig.update_xaxes(title_text=f"hour of the {word}", **at)
-    fig = style(fig, f"State of charge of storage through each period of {year}", 300 * nrows + 120)
+    title = f"State of charge of storage through each period of {year}"
+    fig = style(fig, title, 300 * panels.rows + 120)
     fig.update_xaxes(dtick=3 if end <= 24 else None)
     return fig
 
@@ -136,17 +128,11 @@ def firm_figure(results: Results) -> go.Figure:
     slices = results.tables["slices"]
     rows = slices[slices["required_firm"].notna()]
     keys = list(dict.fromkeys(zip(rows["commodity"], rows["region"], strict=True)))
-    cols = min(len(keys), 2)
-    nrows = ceil(len(keys) / cols)
-    fig = make_subplots(
-        rows=nrows,
-        cols=cols,
-        subplot_titles=[f"{c} in {r}" for c, r in keys],
-        vertical_spacing=0.3 / nrows if nrows > 1 else 0.1,
-    )
+    panels = grid([f"{c} in {r}" for c, r in keys], min(len(keys), 2))
+    fig = panels.fig
     hours = represented_hours(results)
     for n, (c, r) in enumerate(keys):
-        at = {"row": n // cols + 1, "col": n % cols + 1}
+        at = panels.at(n)
         rate = rate_of(commodity_unit(results, str(c)))
         g = _by_year(rows[(rows["commodity"] == c) & (rows["region"] == r)], hours, rate.factor)
         years = [int(y) for y in g.index]
@@ -175,4 +161,4 @@ def firm_figure(results: Results) -> go.Figure:
             )  # fmt: skip
         fig.update_yaxes(title_text=f"{c} [{rate.power}]", rangemode="tozero", **at)
     title = "Firm capacity against the reserve requirement (red: the reserve margin binds)"
-    return style(fig, title, 320 * nrows + 100, True)
+    return style(fig, title, 320 * panels.rows + 100, True)

@@ -13,6 +13,7 @@ from planner.report.select import chosen_case, one_case, slice_year, within_hori
 from planner.report.slices import dispatch_figure
 from planner.report.style import (
     LAYER_COLOURS,
+    grid,
     layers_of,
     note,
     shades,
@@ -173,16 +174,10 @@ def balances_figure(results: Results) -> go.Figure:
             )["commodity"]
         )
     )
-    cols = 2
-    nrows = (len(names) + cols - 1) // cols
     info = com.groupby("commodity")[["layer", "unit"]].first()
-    fig = make_subplots(
-        rows=nrows,
-        cols=cols,
-        subplot_titles=[f"{c} [{info.loc[c, 'unit']}] ({info.loc[c, 'layer']})" for c in names],
-        vertical_spacing=0.3 / max(nrows, 1) if nrows > 1 else 0.1,
-        horizontal_spacing=0.08,
-    )
+    titles = [f"{c} [{info.loc[c, 'unit']}] ({info.loc[c, 'layer']})" for c in names]
+    panels = grid(titles, 2, horizontal_spacing=0.08)
+    fig = panels.fig
     series = (
         ("production", "production", "solid", "#2f4b7c"),
         ("consumption", "consumption by other technologies", "dot", "#665191"),
@@ -205,12 +200,10 @@ def balances_figure(results: Results) -> go.Figure:
                     showlegend=n == 0 or column in ("unserved", "charge"),
                     line={"dash": dash, "color": colour, "width": 2},
                 ),
-                row=n // cols + 1,
-                col=n % cols + 1,
+                **panels.at(n),
             )
-    return style(
-        fig, "Commodity balances: production against use and demand", 300 * nrows + 100, True
-    )
+    title = "Commodity balances: production against use and demand"
+    return style(fig, title, 300 * panels.rows + 100, True)
 
 
 def resources_figure(results: Results) -> go.Figure:
@@ -218,15 +211,9 @@ def resources_figure(results: Results) -> go.Figure:
     if res is None or res.empty:
         return note("Resource use against limits", "the instance has no scarce resources")
     keys = list(dict.fromkeys(zip(res["resource"], res["region"], strict=True)))
-    cols = 2
-    nrows = (len(keys) + cols - 1) // cols
     units = res.groupby("resource")["unit"].first()
-    fig = make_subplots(
-        rows=nrows,
-        cols=cols,
-        subplot_titles=[f"{p} ({r}) [{units[p]}]" for p, r in keys],
-        vertical_spacing=0.3 / max(nrows, 1) if nrows > 1 else 0.1,
-    )
+    panels = grid([f"{p} ({r}) [{units[p]}]" for p, r in keys], 2)
+    fig = panels.fig
     for n, (p, r) in enumerate(keys):
         g = res[(res["resource"] == p) & (res["region"] == r)].sort_values("year")
         years = [int(y) for y in g["year"]]
@@ -240,8 +227,7 @@ def resources_figure(results: Results) -> go.Figure:
                 showlegend=n == 0,
                 marker_color=["#c44536" if b else "#8da0cb" for b in binding],
             ),
-            row=n // cols + 1,
-            col=n % cols + 1,
+            **panels.at(n),
         )
         fig.add_trace(
             go.Scatter(
@@ -253,11 +239,10 @@ def resources_figure(results: Results) -> go.Figure:
                 mode="lines",
                 line={"color": "#222222", "dash": "dash", "shape": "hvh"},
             ),
-            row=n // cols + 1,
-            col=n % cols + 1,
+            **panels.at(n),
         )
     title = "Resource use against limits (red bars: the limit binds at a cost)"
-    fig = style(fig, title, 300 * nrows + 100, True)
+    fig = style(fig, title, 300 * panels.rows + 100, True)
     return fig
 
 

@@ -14,7 +14,7 @@ from plotly.subplots import make_subplots
 from planner import fmt
 from planner.instance.schema import LAYERS
 from planner.report.select import case_probabilities
-from planner.report.style import html_table, layers_of, style
+from planner.report.style import grid, html_table, layers_of, style
 from planner.results.base import Results
 
 CASE_COLOURS = ("#2a6fbb", "#e76f51", "#2a9d8f", "#8338ec", "#e9c46a", "#6d597a", "#bc4749")
@@ -191,18 +191,12 @@ def fan_figure(results: Results) -> go.Figure:
     cases = case_probabilities(results)
     branch = branch_year(results)
     cols = 3 if len(techs) > 4 else min(2, max(len(techs), 1))
-    nrows = max((len(techs) + cols - 1) // cols, 1)
     info = sched.groupby("technology")[["layer", "capacity_unit"]].first()
-    fig = make_subplots(
-        rows=nrows,
-        cols=cols,
-        subplot_titles=[
-            f"{t} [{info.loc[t, 'capacity_unit'] or 'units'}] · {info.loc[t, 'layer']}"
-            for t in techs
-        ],
-        vertical_spacing=0.3 / nrows if nrows > 1 else 0.1,
-        horizontal_spacing=0.06,
-    )
+    titles = [
+        f"{t} [{info.loc[t, 'capacity_unit'] or 'units'}] · {info.loc[t, 'layer']}" for t in techs
+    ]
+    panels = grid(titles, cols, horizontal_spacing=0.06)
+    fig = panels.fig
     named: set[str] = set()
     for n, tech in enumerate(techs):
         per_case = _per_case(sched[sched["technology"] == tech])
@@ -210,10 +204,11 @@ def fan_figure(results: Results) -> go.Figure:
         for trace in [*_case_paths(per_case, cases, branch), *([marks] if marks else [])]:
             trace.showlegend = trace.name not in named
             named.add(str(trace.name))
-            fig.add_trace(trace, row=n // cols + 1, col=n % cols + 1)
+            fig.add_trace(trace, **panels.at(n))
     _stage_keys(fig, sorted({int(y) for y in sched["year"]}), branch)
     title = "Fan chart: installed capacity in each case (largest differences, two per layer)"
-    return _legend_on_top(style(fig, title, 250 * nrows + 120, narrow=True), panel_titles=True)
+    fig = style(fig, title, 250 * panels.rows + 120, narrow=True)
+    return _legend_on_top(fig, panel_titles=True)
 
 
 def _legend_on_top(fig: go.Figure, panel_titles: bool, width: int = 1150) -> go.Figure:

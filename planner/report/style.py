@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 import colorsys
+from dataclasses import dataclass
+from math import ceil
+from typing import Any
 
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from planner.instance.schema import LAYERS
 
@@ -51,6 +55,33 @@ def layers_of(frame: pd.DataFrame) -> list[str]:
 def units_label(values: pd.Series) -> str:
     units = [str(u) for u in dict.fromkeys(values.dropna()) if str(u)]
     return ", ".join(units) if len(units) <= 2 else "mixed units (see legend)"
+
+
+@dataclass(frozen=True)
+class Grid:
+    """A figure of panels filled row by row, `cols` wide and `rows` high."""
+
+    fig: go.Figure
+    cols: int
+    rows: int
+
+    def at(self, n: int) -> dict[str, int]:
+        """Where panel n is: the `row` and `col` keywords of plotly's add_trace."""
+        return {"row": n // self.cols + 1, "col": n % self.cols + 1}
+
+
+def grid(titles: list[str], cols: int, **options: Any) -> Grid:
+    """One panel per title, `cols` to a row (at least one row); `options` go to
+    make_subplots."""
+    rows = max(ceil(len(titles) / cols), 1)
+    fig = make_subplots(
+        rows=rows,
+        cols=cols,
+        subplot_titles=titles,
+        vertical_spacing=0.3 / rows if rows > 1 else 0.1,
+        **options,
+    )
+    return Grid(fig, cols, rows)
 
 
 def style(fig: go.Figure, title: str, height: int, narrow: bool = False) -> go.Figure:
