@@ -44,6 +44,13 @@ TOKENS = ("tokens_chat", "tokens_coding", "tokens_agentic")
 MODELS = ("frontier_current", "frontier_next", "small_model")
 NEW_CHIPS = ("b200", "nextgen", "future_gen")
 EFFICIENT = ("nextgen", "future_gen")
+POWER_PER_CHIP = [
+    f"technologies.{k}.inputs.{path}"
+    for path in ("per_activity.electricity", "per_capacity.hosting_liquid")
+    for k in EFFICIENT
+]
+"""What an accelerator's power scales: its electricity per unit of compute and the liquid-
+cooled hosting it occupies."""
 GAS = ("gas_ccgt", "gas_onsite")
 NUCLEAR = ("nuclear_smr", "nuclear_large")
 YEAR = 2030
@@ -125,24 +132,8 @@ def inputs(instance: Instance) -> list[Input]:
             "x0.75 power per accelerator (faster efficiency gains)",
             "Rubin NVL72 190-230 kW per rack = 2.6-3.2 kW per GPU [anchors][W]; the "
             "post-Rubin generation is an assumption [A]",
-            {
-                **_scaled(
-                    [f"technologies.{k}.inputs.per_activity.electricity" for k in EFFICIENT], 1.25
-                ),
-                **_scaled(
-                    [f"technologies.{k}.inputs.per_capacity.hosting_liquid" for k in EFFICIENT],
-                    1.25,
-                ),
-            },
-            {
-                **_scaled(
-                    [f"technologies.{k}.inputs.per_activity.electricity" for k in EFFICIENT], 0.75
-                ),
-                **_scaled(
-                    [f"technologies.{k}.inputs.per_capacity.hosting_liquid" for k in EFFICIENT],
-                    0.75,
-                ),
-            },
+            _scaled(POWER_PER_CHIP, 1.25),
+            _scaled(POWER_PER_CHIP, 0.75),
         ),
         Input(
             "gas price",
