@@ -6,10 +6,16 @@ import copy
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 from balances import check_balances
 
-from planner import Instance, Results, load_instance, solve, validate_instance
+from planner import Instance, Results, SolveOptions, load_instance, solve, validate_instance
+from planner.model.registry import CVAR_EXCESS
+from planner.model.stochastic import combine
+from planner.results.stochastic import case_solution
+from planner.solver.handoff import direct_lp
+from planner.solver.highs import load, run
 
 ROOT = Path(__file__).parent.parent
 INSTANCES = sorted((ROOT / "instances").glob("*.yaml"))
@@ -28,15 +34,19 @@ def test_shipped_instances_balance(path):
 SLICED = {"slices": (2, 3), "storage": True, "reserve": True, "flexibility": True}
 
 
+def solved(**options) -> tuple[Instance, Results]:
+    """A small generated instance (2 regions, 3 years) with `options`, solved optimally."""
+    inst = validate_instance(generate(2, 3, 2, seed=1, **options))
+    r = solve(inst)
+    assert r.status == "optimal"
+    return inst, r
+
+
 @pytest.fixture(scope="module")
 def featured() -> tuple[Instance, Results]:
     """Time slices, storage, a reserve margin, flexible load (with a use_profile on some
     users), minimum limits and end effects in one generated instance."""
-    data = generate(2, 3, 2, seed=1, min_limits=True, extend_years=2, **SLICED)
-    inst = validate_instance(data)
-    r = solve(inst)
-    assert r.status == "optimal"
-    return inst, r
+    return solved(min_limits=True, extend_years=2, **SLICED)
 
 
 def test_every_slice_feature_balances(featured):
@@ -76,11 +86,7 @@ def test_the_rebuild_catches_a_changed_value(featured, table, column):
 
 @pytest.fixture(scope="module")
 def two_stage() -> tuple[Instance, Results]:
-    data = generate(2, 3, 2, seed=1, extend_years=1, scenarios=2, risk=0.3, **SLICED)
-    inst = validate_instance(data)
-    r = solve(inst)
-    assert r.status == "optimal"
-    return inst, r
+    return solved(extend_years=1, scenarios=2, risk=0.3, **SLICED)
 
 
 def test_two_stage_programme_balances_per_scenario(two_stage):
@@ -123,15 +129,6 @@ def test_two_stage_case_reduced_costs_add_up_to_the_programme_s(two_stage):
     # p_s * (case s's reduced cost of its column): (1 - ω) p_s c_s + y_cvar,s c_s - A_s^T y_s
     # summed over s. With a risk weight the CVaR rows' duals are part of it, so leaving
     # them out (or the (1 - ω) factor) breaks the identity.
-    import numpy as np
-
-    from planner.model.registry import CVAR_EXCESS
-    from planner.model.stochastic import combine
-    from planner.results.stochastic import case_solution
-    from planner.solver.handoff import direct_lp
-    from planner.solver.highs import load, run
-    from planner.solver.options import SolveOptions
-
     inst, _ = two_stage
     sm = combine(inst)
     sol = run(load(direct_lp(sm), SolveOptions()))
