@@ -3,6 +3,7 @@ agree on status, objective, the violation check and every table."""
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -10,11 +11,15 @@ import pandas as pd
 import pytest
 from balances import check_balances
 
-from planner import Session, load_instance, solve, sweep
+import planner.solver.pipeline as pipeline
+from planner import Session, SolveOptions, load_instance, solve, sweep, validate_instance
 from planner.instance.paths import apply
 from planner.results.base import TABLES
 
 ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+from gen_instance import generate  # noqa: E402
+
 BUDGETS = [12000.0, 9000.0, 7000.0]
 
 
@@ -92,8 +97,6 @@ def test_an_infeasible_point_is_diagnosed_the_same_way():
 def test_a_doubtful_warm_status_is_checked_cold(base, monkeypatch):
     # a warm re-solve that ends infeasible is solved again from scratch before it is
     # believed: the first warm run below is made to report "infeasible"
-    import planner.solver.pipeline as pipeline
-
     session = Session()
     solve(apply(base, {"budget.total": BUDGETS[0]}), session=session)
     real = pipeline.run
@@ -119,13 +122,6 @@ def test_myopic_windows_kept_warm_equal_rebuilt_windows():
     # on this instance HiGHS's warm re-solve of the last window's view once ended
     # "infeasible" (tiny fixed values from the previous window, no presolve on a warm
     # start); the cold check makes both ways reach the same plan
-    import sys
-
-    sys.path.insert(0, str(ROOT / "scripts"))
-    from gen_instance import generate
-
-    from planner import SolveOptions, validate_instance
-
     data = generate(10, 15, 5, seed=1)
     data["foresight"] = {"mode": "myopic", "window": 6, "step": 3}
     inst = validate_instance(data, "generated")
@@ -143,9 +139,6 @@ def test_myopic_windows_kept_warm_equal_rebuilt_windows():
 def test_a_solve_stopped_early_with_a_solution_builds_every_table(base, monkeypatch):
     # a time-limited solve ends its run (a myopic window, a sweep point): the tables a
     # caller meant to skip are built, since they are what the user gets
-    import planner.solver.pipeline as pipeline
-    from planner import SolveOptions
-
     real = pipeline.run
 
     def time_limited(hand):
