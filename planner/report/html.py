@@ -40,7 +40,7 @@ from planner.report.style import FONT, LAYER_COLOURS
 from planner.report.tornado import (
     find_sensitivity,
     read_sensitivity,
-    sensitivity_rows,
+    sensitivity_table,
     tornado_figures,
 )
 from planner.results.base import Results
@@ -222,11 +222,7 @@ def _sensitivity_section(table: pd.DataFrame, money: str) -> str:
     ]
     for key, fig in tornado_figures(table, money).items():
         parts.append(f"<section>{_div(key, fig)}</section>")
-    head = "".join(f"<th>{h}</th>" for h in ("input", "low value", "high value", "source"))
-    parts.append(
-        f"<section><table><thead><tr>{head}</tr></thead><tbody>{sensitivity_rows(table)}"
-        "</tbody></table></section>"
-    )
+    parts.append(f"<section>{sensitivity_table(table)}</section>")
     return "".join(parts)
 
 

@@ -113,9 +113,11 @@ def note(title: str, text: str) -> go.Figure:
     return style(fig, title, 200)
 
 
-def html_table(head: list[str], rows: list[list[str]], numeric_from: int = 1) -> str:
+def html_table(
+    head: list[str], rows: list[list[str]], numeric_from: int = 1, compact: bool = True
+) -> str:
     """An HTML table of the report (cells already escaped), right-aligned from column
-    `numeric_from` on."""
+    `numeric_from` on; `compact` tables take only the width they need."""
     th = "".join(
         f"<th class='num'>{h}</th>" if i >= numeric_from else f"<th>{h}</th>"
         for i, h in enumerate(head)
@@ -129,4 +131,5 @@ def html_table(head: list[str], rows: list[list[str]], numeric_from: int = 1) ->
         + "</tr>"
         for row in rows
     )
-    return f"<table class='compact'><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+    kind = " class='compact'" if compact else ""
+    return f"<table{kind}><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"

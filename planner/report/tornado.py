@@ -15,7 +15,7 @@ from pathlib import Path
 import pandas as pd
 import plotly.graph_objects as go
 
-from planner.report.style import FONT
+from planner.report.style import FONT, html_table
 
 FIGURES = {
     "objective": ("Total discounted system cost", "change from the base plan"),
@@ -102,8 +102,8 @@ def tornado_figures(table: pd.DataFrame, money: str = "cost units") -> dict[str,
     }
 
 
-def sensitivity_rows(table: pd.DataFrame) -> str:
-    """The inputs and their low and high values with sources, as an HTML table body."""
+def sensitivity_table(table: pd.DataFrame) -> str:
+    """The inputs and their low and high values with sources, as an HTML table."""
     import html
 
     rows = []
@@ -112,8 +112,6 @@ def sensitivity_rows(table: pd.DataFrame) -> str:
         low = by_case.loc["low", "value"] if "low" in by_case.index else ""
         high = by_case.loc["high", "value"] if "high" in by_case.index else ""
         source = str(group["source"].iloc[0]) if "source" in group else ""
-        rows.append(
-            f"<tr><td>{html.escape(str(name))}</td><td>{html.escape(str(low))}</td>"
-            f"<td>{html.escape(str(high))}</td><td>{html.escape(source)}</td></tr>"
-        )
-    return "".join(rows)
+        rows.append([html.escape(str(v)) for v in (name, low, high, source)])
+    head = ["input", "low value", "high value", "source"]
+    return html_table(head, rows, numeric_from=len(head), compact=False)
